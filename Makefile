@@ -1,0 +1,98 @@
+# probewatch - build, test, benchmark.
+#
+#   make            build the programs into build/
+#   make check      install missing packages (as root), build with ASan and
+#                   UBSan, run every unit test and the golden fixtures
+#   make demo       run probewatch-scan over the sample log
+#   make bench      throughput and memory against grep on a generated log
+#   make format-check / make format
+#
+# Packages come from scripts/install-deps (Debian); pkg-config finds them.
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+O        ?= build
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+STD       = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+OPT      ?= -O2 -g
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+CFLAGS_ALL = $(STD) $(WARN) $(OPT) $(EXTRA_CFLAGS) -Icommon \
+             $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lpthread
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRC   = $(filter-out common/scan_main.c,$(wildcard common/*.c))
+LIB_OBJ   = $(patsubst common/%.c,$(O)/common/%.o,$(LIB_SRC))
+TEST_SRC  = $(wildcard tests/unit/test_*.c)
+TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
+HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
+
+.PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config
+
+all: deps-build programs
+
+programs: $(O)/probewatch-scan
+
+deps:
+	@scripts/install-deps
+
+deps-build:
+	@scripts/install-deps --build
+
+$(O)/common/%.o: common/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/libprobewatch.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/probewatch-scan: $(O)/common/scan_main.o $(O)/libprobewatch.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c $(O)/libprobewatch.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(O)/libprobewatch.a $(TEST_LIBS) $(LIBS)
+
+$(O)/genlog: tests/bench/genlog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
+$(O)/runstat: tests/bench/runstat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
+tests: $(TEST_BIN) $(O)/probewatch-scan
+
+# The test build: AddressSanitizer and UBSan on everything.
+check: deps
+	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
+	tests/run-tests build/san
+
+unit golden: deps
+	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
+	tests/run-tests build/san $@
+
+demo: deps-build programs
+	@echo "== probewatch-scan --summary tests/golden/seed_exchange.log"
+	@$(O)/probewatch-scan -c etc/probewatch.conf --summary tests/golden/seed_exchange.log
+	@echo "== probewatch-scan tests/golden/seed_exchange.log (JSON alerts, one per line)"
+	@$(O)/probewatch-scan -c etc/probewatch.conf tests/golden/seed_exchange.log
+
+bench: deps-build programs $(O)/genlog $(O)/runstat
+	tests/bench/run-bench $(O)
+
+sample-config: programs
+	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
+
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build

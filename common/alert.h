@@ -1,0 +1,57 @@
+/*
+ * alert - one structured alert, built with jansson and kept under budget.
+ *
+ * An alert starts with @timestamp, event, severity and host; fields are
+ * added in order.  Text from the log or the network goes through
+ * alert_text(), which makes it valid UTF-8 and caps it at
+ * ALERT_FIELD_MAX bytes.  Each optional field has a drop rank: when the
+ * rendered alert would exceed ALERT_BUDGET bytes, fields are dropped from
+ * the highest rank down and "truncated": true is added.  Rank 0 fields are
+ * never dropped.  The caller owns the alert (alert_free) and the string
+ * that alert_render() returns (free).
+ */
+#ifndef PW_ALERT_H
+#define PW_ALERT_H
+
+#include "pftime.h"
+
+#include <stddef.h>
+
+#define ALERT_FIELD_MAX 250
+#define ALERT_BUDGET 1800
+
+enum alert_severity {
+	SEV_INFO,
+	SEV_WARNING,
+	SEV_CRITICAL,
+};
+
+struct alert;
+
+struct alert *alert_new(const char *event, enum alert_severity sev, const struct pftime *when,
+			const char *host, size_t host_len);
+void alert_free(struct alert *a);
+
+/* Untrusted text: cleaned and capped. */
+void alert_text(struct alert *a, const char *key, const char *text, size_t len, int rank);
+/* probewatch's own text (class names, remediation): not capped. */
+void alert_const(struct alert *a, const char *key, const char *text, int rank);
+void alert_int(struct alert *a, const char *key, long long value, int rank);
+void alert_bool(struct alert *a, const char *key, int value, int rank);
+void alert_set_null(struct alert *a, const char *key, int rank);
+void alert_time(struct alert *a, const char *key, const struct pftime *t, int rank);
+/* An array of untrusted strings, each cleaned and capped. */
+void alert_text_array(struct alert *a, const char *key, const char *const *texts,
+		      const size_t *lens, size_t n, int rank);
+
+const char *alert_event(const struct alert *a);
+enum alert_severity alert_severity(const struct alert *a);
+const char *alert_severity_name(enum alert_severity sev);
+/* Look up a string or integer field (for sinks, tests and the summary). */
+const char *alert_get_str(const struct alert *a, const char *key);
+long long alert_get_int(const struct alert *a, const char *key);
+
+/* Compact JSON within the budget; the caller frees the result. */
+char *alert_render(struct alert *a, size_t *len);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * config - the settings table and its parser (see config.h).
+ */
+#include "config.h"
+#include "diag.h"
+#include "pftime.h"
+#include "xmem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static const struct config_def config_defs[CF_COUNT] = {
+	[CF_MILTER_SOCKET] = {"milter_socket", CT_STRING, "unix:/run/probewatch/probewatch.sock", 0,
+			      0, 0,
+			      "where the milter listens, in libmilter syntax (unix:PATH, "
+			      "inet:PORT@HOST, inet6:PORT@HOST)"},
+	[CF_LOG_SOURCE] = {"log_source", CT_PATH, "/var/log/mail.log", 0, 0, 0,
+			   "the Postfix log to follow; - reads standard input"},
+	[CF_STATE_FILE] = {"state_file", CT_PATH, "/var/lib/probewatch/state", 0, 0, 0,
+			   "where the read position in log_source is saved"},
+	[CF_ALERT_SINKS] = {"alert_sinks", CT_SINKS, "syslog", 1, 0, 0,
+			    "where alerts go: a comma list of syslog, stdout, file:/PATH"},
+	[CF_SYSLOG_FACILITY] = {"syslog_facility", CT_FACILITY, "mail", 1, 0, 0,
+				"syslog facility of alerts and diagnostics"},
+	[CF_SYSLOG_IDENT] = {"syslog_ident", CT_STRING, "probewatch", 1, 0, 0,
+			     "syslog identifier of alerts and diagnostics"},
+	[CF_ALERT_CEE_COOKIE] = {"alert_cee_cookie", CT_BOOL, "no", 1, 0, 0,
+				 "prefix syslog alerts with @cee: for rsyslog's mmjsonparse"},
+	[CF_LOG_TIMEZONE] = {"log_timezone", CT_TIMEZONE, "", 1, 0, 0,
+			     "time zone of log timestamps without an offset; empty: the "
+			     "system's"},
+	[CF_PIPELINING_THRESHOLD] = {"pipelining_threshold", CT_INT, "2", 1, 1, 1000,
+				     "pipelining-type probe failures per relay that raise "
+				     "pipelining_suspected"},
+	[CF_PIPELINING_WINDOW] = {"pipelining_window", CT_DURATION, "10m", 1, 1, 7 * 86400,
+				  "the sliding window for pipelining_threshold"},
+	[CF_STATE_MAX_ENTRIES] = {"state_max_entries", CT_INT, "100000", 1, 16, 100000000,
+				  "most queue IDs, recipients and relays kept each; the oldest "
+				  "go first"},
+	[CF_STATE_MAX_AGE] = {"state_max_age", CT_DURATION, "3d", 1, 60, 365 * 86400,
+			      "how long a probe verdict is kept to explain later rejects "
+			      "(Postfix's address_verify_negative_expire_time)"},
+	[CF_USER] = {"user", CT_STRING, "probewatch", 0, 0, 0,
+		     "the unprivileged user the daemon runs as after start-up"},
+	[CF_PID_FILE] = {"pid_file", CT_PATH, "/run/probewatch/probewatch.pid", 0, 0, 0,
+			 "the daemon's process ID file"},
+};
+
+struct config {
+	char *str[CF_COUNT];
+	long num[CF_COUNT];
+};
+
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+	{"mail", LOG_MAIL},	{"daemon", LOG_DAEMON}, {"user", LOG_USER},	{"local0", LOG_LOCAL0},
+	{"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+	{"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+int config_facility_code(const char *name)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(facilities[i].name, name) == 0)
+			return facilities[i].code;
+	return -1;
+}
+
+const struct config_def *config_table(size_t *count)
+{
+	*count = CF_COUNT;
+	return config_defs;
+}
+
+static int find_key(const char *name)
+{
+	for (int i = 0; i < CF_COUNT; i++)
+		if (strcmp(config_defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_long(const char *s, long *out, const char **rest)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno)
+		return -1;
+	*rest = end;
+	return 0;
+}
+
+static int check_sinks(const char *v, char *why, size_t whylen)
+{
+	const char *p = v;
+
+	if (*p == 0) {
+		snprintf(why, whylen, "at least one sink is needed");
+		return -1;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *e = p + n;
+
+		while (p < e && isspace((unsigned char)*p))
+			p++;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		if ((size_t)(e - p) == 6 && !memcmp(p, "syslog", 6))
+			;
+		else if ((size_t)(e - p) == 6 && !memcmp(p, "stdout", 6))
+			;
+		else if (e - p > 6 && !memcmp(p, "file:/", 6))
+			;
+		else {
+			snprintf(why, whylen, "'%.*s' is not syslog, stdout or file:/PATH",
+				 (int)(e - p > 100 ? 100 : e - p), p);
+			return -1;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Validate and convert; 0 on success with *num set, else why says what is allowed. */
+static int config_convert(const struct config_def *d, const char *v, long *num, char *why,
+			  size_t whylen)
+{
+	const char *rest;
+	long n;
+
+	*num = 0;
+	switch (d->type) {
+	case CT_STRING:
+		if (strlen(v) > 1000 || strpbrk(v, "\r\n")) {
+			snprintf(why, whylen, "a single line of at most 1000 characters");
+			return -1;
+		}
+		return 0;
+	case CT_PATH:
+		if (strcmp(v, "-") == 0 && d == &config_defs[CF_LOG_SOURCE])
+			return 0;
+		if (v[0] != '/' || strlen(v) > 1000) {
+			snprintf(why, whylen, "an absolute path%s",
+				 d == &config_defs[CF_LOG_SOURCE] ? " or -" : "");
+			return -1;
+		}
+		return 0;
+	case CT_INT:
+		if (parse_long(v, &n, &rest) || *rest || n < d->min || n > d->max) {
+			snprintf(why, whylen, "a whole number from %ld to %ld", d->min, d->max);
+			return -1;
+		}
+		*num = n;
+		return 0;
+	case CT_DURATION:
+		if (parse_long(v, &n, &rest) == 0) {
+			long mult = 1;
+
+			switch (*rest) {
+			case 0:
+			case 's':
+				break;
+			case 'm':
+				mult = 60;
+				break;
+			case 'h':
+				mult = 3600;
+				break;
+			case 'd':
+				mult = 86400;
+				break;
+			case 'w':
+				mult = 7 * 86400;
+				break;
+			default:
+				mult = 0;
+			}
+			if (mult && (*rest == 0 || rest[1] == 0) && n <= d->max / mult &&
+			    n * mult >= d->min) {
+				*num = n * mult;
+				return 0;
+			}
+		}
+		snprintf(why, whylen, "a duration from %lds to %lds (e.g. 90s, 10m, 2h, 3d)",
+			 d->min, d->max);
+		return -1;
+	case CT_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) {
+			*num = 1;
+			return 0;
+		}
+		if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+			return 0;
+		snprintf(why, whylen, "yes or no");
+		return -1;
+	case CT_FACILITY:
+		if ((*num = config_facility_code(v)) >= 0)
+			return 0;
+		snprintf(why, whylen, "one of mail, daemon, user, local0 to local7");
+		return -1;
+	case CT_SINKS:
+		return check_sinks(v, why, whylen);
+	case CT_TIMEZONE:
+		if (pftime_zone_valid(v) == 0)
+			return 0;
+		snprintf(why, whylen,
+			 "empty, UTC, a zone under /usr/share/zoneinfo (e.g. Europe/Berlin) or a "
+			 "POSIX TZ string");
+		return -1;
+	}
+	return -1;
+}
+
+int config_set(struct config *cf, const char *name, const char *value, const char *where)
+{
+	int k = find_key(name);
+	char why[200];
+	long num;
+
+	if (k < 0) {
+		msg_error("%s%sunknown setting '%.100s'", where ? where : "", where ? ": " : "",
+			  name);
+		return -1;
+	}
+	if (config_convert(&config_defs[k], value, &num, why, sizeof(why)) < 0) {
+		msg_error("%s%sbad value '%.100s' for %s: expected %s", where ? where : "",
+			  where ? ": " : "", value, name, why);
+		return -1;
+	}
+	free(cf->str[k]);
+	cf->str[k] = xstrdup(value);
+	cf->num[k] = num;
+	return 0;
+}
+
+struct config *config_new(void)
+{
+	struct config *cf = xcalloc(1, sizeof(*cf));
+
+	for (int i = 0; i < CF_COUNT; i++)
+		if (config_set(cf, config_defs[i].name, config_defs[i].def, "built-in default"))
+			msg_fatal("bad built-in default for %s", config_defs[i].name);
+	return cf;
+}
+
+struct config *config_copy(const struct config *cf)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	for (int i = 0; i < CF_COUNT; i++) {
+		c->str[i] = xstrdup(cf->str[i]);
+		c->num[i] = cf->num[i];
+	}
+	return c;
+}
+
+void config_free(struct config *cf)
+{
+	if (cf == NULL)
+		return;
+	for (int i = 0; i < CF_COUNT; i++)
+		free(cf->str[i]);
+	free(cf);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int config_load_file(struct config *cf, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096], where[1200];
+	int problems = 0, lineno = 0;
+
+	if (fp == NULL) {
+		msg_error("cannot open configuration file %s: %s", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char *eq, *name, *value;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			int c;
+
+			msg_error("%s: line too long", where);
+			problems++;
+			while ((c = fgetc(fp)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		name = trim(line);
+		if (*name == 0 || *name == '#')
+			continue;
+		if ((eq = strchr(name, '=')) == NULL) {
+			msg_error("%s: expected 'name = value'", where);
+			problems++;
+			continue;
+		}
+		*eq = 0;
+		value = trim(eq + 1);
+		name = trim(name);
+		if (config_set(cf, name, value, where) < 0)
+			problems++;
+	}
+	if (ferror(fp)) {
+		msg_error("error reading %s: %s", path, strerror(errno));
+		problems++;
+	}
+	fclose(fp);
+	return problems;
+}
+
+int config_override(struct config *cf, const char *assignment)
+{
+	const char *eq = strchr(assignment, '=');
+	char name[128];
+	size_t n;
+
+	if (eq == NULL || eq == assignment || (size_t)(eq - assignment) >= sizeof(name)) {
+		msg_error("-o %.100s: expected NAME=VALUE", assignment);
+		return -1;
+	}
+	n = (size_t)(eq - assignment);
+	memcpy(name, assignment, n);
+	name[n] = 0;
+	return config_set(cf, trim(name), eq + 1, "-o");
+}
+
+const char *config_str(const struct config *cf, enum config_key key)
+{
+	return cf->str[key];
+}
+
+long config_num(const struct config *cf, enum config_key key)
+{
+	return cf->num[key];
+}
+
+void config_dump(const struct config *cf, FILE *fp)
+{
+	for (int i = 0; i < CF_COUNT; i++)
+		fprintf(fp, "%s = %s\n", config_defs[i].name, cf->str[i]);
+}
+
+void config_write_sample(FILE *fp)
+{
+	fputs("# probewatch.conf - settings of probewatch and probewatch-scan.\n"
+	      "#\n"
+	      "# Format: one 'name = value' per line; '#' starts a comment.\n"
+	      "# Every setting is shown with its default.  Settings marked\n"
+	      "# 'restart' are read at start-up only; the others change on SIGUSR1.\n"
+	      "# This file is generated from the table in common/config.c.\n",
+	      fp);
+	for (int i = 0; i < CF_COUNT; i++) {
+		const struct config_def *d = &config_defs[i];
+
+		fprintf(fp, "\n# %s (%s)\n#%s = %s\n", d->help, d->reloadable ? "reload" : "restart",
+			d->name, d->def);
+	}
+}

@@ -1,0 +1,509 @@
+/*
+ * corr - the correlator (see corr.h).
+ *
+ * Flow of one probe:  qmgr "from=" (sender) -> [smtp "discarding EHLO
+ * keywords"] -> [smtp intermediate "lost connection"] -> status line with
+ * status=deliverable|undeliverable -> verdict, alerts -> later smtpd
+ * "unverified address" rejects are linked to it by recipient and reason.
+ */
+#include "corr.h"
+#include "corr_alert.h"
+#include "htab.h"
+#include "xmem.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CORR_QUEUE_TTL (6 * 3600)	/* qmgr logs from= again on each retry */
+#define CORR_PROC_TTL 3600
+#define CORR_ATTEMPTS_MAX 4
+#define CORR_RECENT_FAILURES 256
+#define CORR_KEY_MAX 600
+
+struct attempt {
+	char *host, *addr;
+	struct classification cls;
+	int pipelined;
+};
+
+struct qinfo {
+	char *sender;
+	int from_pickup;
+	int nattempts;
+	struct attempt attempt[CORR_ATTEMPTS_MAX];
+};
+
+/* An smtp process that logged "discarding EHLO keywords: PIPELINING". */
+struct proc {
+	int armed;		/* for its next delivery */
+	int conn;		/* for later deliveries over the same connection */
+};
+
+struct recent_failure {
+	char *queue_id;
+	char *reason;
+	char *rcpt_key;
+};
+
+struct corr {
+	struct corr_params p;
+	corr_emit_fn emit;
+	void *ctx;
+	struct htab *queue;	/* host NUL queue-id -> qinfo */
+	struct htab *rcpt;	/* lowercased recipient -> probe_verdict */
+	struct htab *proc;	/* host NUL program[pid] -> proc */
+	struct relay_table *relays;
+	struct recent_failure recent[CORR_RECENT_FAILURES];
+	size_t recent_next;
+	time_t last_expire;
+	unsigned long probes, probe_failures, rejects;
+};
+
+const char *probe_source_name(enum probe_source s)
+{
+	return s == PROBE_SOURCE_VERIFY ? "verify" : s == PROBE_SOURCE_SENDMAIL_BV ? "sendmail_bv" : "unknown";
+}
+
+static void qinfo_free(void *p)
+{
+	struct qinfo *q = p;
+
+	for (int i = 0; i < q->nattempts; i++) {
+		free(q->attempt[i].host);
+		free(q->attempt[i].addr);
+	}
+	free(q->sender);
+	free(q);
+}
+
+static void verdict_free(void *p)
+{
+	struct probe_verdict *v = p;
+
+	free(v->queue_id);
+	free(v->to);
+	free(v->orig_to);
+	free(v->from);
+	free(v->syslog_host);
+	free(v->relay_host);
+	free(v->relay_addr);
+	free(v->dsn);
+	free(v->status);
+	free(v->reason);
+	free(v);
+}
+
+struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx)
+{
+	struct corr *c = xcalloc(1, sizeof(*c));
+
+	c->p = *p;
+	c->emit = emit;
+	c->ctx = ctx;
+	c->queue = htab_create(p->max_entries, qinfo_free);
+	c->rcpt = htab_create(p->max_entries, verdict_free);
+	c->proc = htab_create(p->max_entries, free);
+	c->relays = relay_table_create(p->max_entries);
+	return c;
+}
+
+void corr_set_params(struct corr *c, const struct corr_params *p)
+{
+	c->p = *p;
+	htab_set_limit(c->queue, p->max_entries);
+	htab_set_limit(c->rcpt, p->max_entries);
+	htab_set_limit(c->proc, p->max_entries);
+	relay_table_set_limit(c->relays, p->max_entries);
+}
+
+void corr_free(struct corr *c)
+{
+	if (c == NULL)
+		return;
+	htab_free(c->queue);
+	htab_free(c->rcpt);
+	htab_free(c->proc);
+	relay_table_free(c->relays);
+	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++) {
+		free(c->recent[i].queue_id);
+		free(c->recent[i].reason);
+		free(c->recent[i].rcpt_key);
+	}
+	free(c);
+}
+
+static void corr_emit(struct corr *c, struct alert *a)
+{
+	c->emit(c->ctx, a);
+	alert_free(a);
+}
+
+/* "host" NUL "item": a central log may hold several Postfix hosts. */
+static size_t make_key(char *key, struct pf_str host, const char *item, size_t len)
+{
+	size_t h = host.len > 255 ? 255 : host.len;
+
+	if (len > CORR_KEY_MAX - h - 1)
+		len = CORR_KEY_MAX - h - 1;
+	memcpy(key, host.p, h);
+	key[h] = 0;
+	memcpy(key + h + 1, item, len);
+	return h + 1 + len;
+}
+
+/* Recipients compare case-insensitively, as the verify cache does for domains. */
+static size_t rcpt_key(char *key, const char *addr, size_t len)
+{
+	if (len > CORR_KEY_MAX)
+		len = CORR_KEY_MAX;
+	for (size_t i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)addr[i]);
+	return len;
+}
+
+static char *dup_str(struct pf_str s, size_t cap)
+{
+	return xmemdup(s.p ? s.p : "", s.len > cap ? cap : s.len);
+}
+
+static struct qinfo *queue_get(struct corr *c, struct pf_str host, struct pf_str qid,
+			       time_t when, int create)
+{
+	char key[CORR_KEY_MAX];
+	size_t n = make_key(key, host, qid.p, qid.len);
+	struct qinfo *q = htab_find(c->queue, key, n);
+
+	if (q == NULL && create)
+		q = htab_enter(c->queue, key, n, xcalloc(1, sizeof(*q)), when);
+	return q;
+}
+
+static void corr_expire(struct corr *c, time_t now)
+{
+	if (now - c->last_expire < 60)
+		return;
+	c->last_expire = now;
+	htab_expire(c->queue, now - CORR_QUEUE_TTL);
+	htab_expire(c->rcpt, now - c->p.max_age);
+	htab_expire(c->proc, now - CORR_PROC_TTL);
+}
+
+/* "host" NUL "program[pid]" of an smtp process. */
+static size_t proc_key(char *key, const struct pflog_event *ev)
+{
+	char pid[32];
+	int plen = snprintf(pid, sizeof(pid), "[%ld]", ev->pid);
+	size_t n = make_key(key, ev->host, ev->program.p,
+			    ev->program.len > 200 ? 200 : ev->program.len);
+
+	memcpy(key + n, pid, (size_t)plen);
+	return n + (size_t)plen;
+}
+
+/*
+ * Whether this delivery's connection pipelined, from what the same smtp
+ * process logged before it.  With consume, the delivery uses up the
+ * "next delivery" mark; later deliveries over the same connection
+ * (conn_use 2 and up) keep it.
+ */
+static int delivery_pipelined(struct corr *c, const struct pflog_event *ev, int consume)
+{
+	char key[CORR_KEY_MAX];
+	struct proc *pr;
+	int pipelined;
+
+	if (htab_count(c->proc) == 0)
+		return 1;
+	if ((pr = htab_find(c->proc, key, proc_key(key, ev))) == NULL)
+		return 1;
+	pipelined = !(pr->armed || (pr->conn && ev->conn_use >= 2));
+	if (consume) {
+		if (pr->armed) {
+			pr->armed = 0;
+			pr->conn = 1;
+		} else if (ev->conn_use < 2) {
+			pr->conn = 0;
+		}
+	}
+	return pipelined;
+}
+
+static void corr_discard_ehlo(struct corr *c, const struct pflog_event *ev)
+{
+	char key[CORR_KEY_MAX];
+	size_t n;
+	struct proc *pr;
+
+	if (!ev->pipelining_discarded)
+		return;
+	n = proc_key(key, ev);
+	if ((pr = htab_find(c->proc, key, n)) == NULL)
+		pr = xcalloc(1, sizeof(*pr));
+	pr->armed = 1;
+	htab_enter(c->proc, key, n, pr, ev->time.sec);
+}
+
+/* The relay a probe went to: relay=host[addr]:port, or the server its reason names. */
+static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev,
+				 struct probe_verdict *v)
+{
+	const char *host, *addr;
+	size_t hlen, alen;
+	int port;
+
+	if (ev->relay.kind == PFR_NET) {
+		host = ev->relay.host.p;
+		hlen = ev->relay.host.len;
+		addr = ev->relay.addr.p;
+		alen = ev->relay.addr.len;
+		port = ev->relay.port;
+	} else if (!classify_server(ev->reason.p, ev->reason.len, &host, &hlen, &addr, &alen,
+				    &port)) {
+		if (ev->relay.name.p)
+			v->relay_host = dup_str(ev->relay.name, 255);
+		return NULL;
+	}
+	struct relay *r = relay_get(c->relays, host, hlen, addr, alen, port, &ev->time);
+
+	v->relay_host = xstrdup(r->host);
+	v->relay_addr = xstrdup(r->addr);
+	v->relay_port = r->port;
+	return r;
+}
+
+static void corr_symptom(struct corr *c, struct relay *r, const struct pflog_event *ev,
+			 const char *rcpt)
+{
+	size_t count;
+
+	if (relay_note_symptom(r, ev->time.sec, rcpt, strlen(rcpt), c->p.pipelining_threshold,
+			       c->p.pipelining_window, &count))
+		corr_emit(c, corr_alert_pipelining(r, ev, count, c->p.pipelining_window));
+}
+
+/* Intermediate failures logged before the final status line. */
+static void corr_replay_attempts(struct corr *c, struct qinfo *q, const struct pflog_event *ev,
+				 const char *rcpt)
+{
+	for (int i = 0; i < q->nattempts; i++) {
+		struct attempt *a = &q->attempt[i];
+		struct relay *r = relay_get(c->relays, a->host, strlen(a->host), a->addr,
+					    strlen(a->addr), 0, &ev->time);
+
+		relay_count_probe(r, &a->cls, &ev->time);
+		if (a->pipelined && classify_is_pipelining_symptom(&a->cls))
+			corr_symptom(c, r, ev, rcpt);
+	}
+}
+
+static void remember_failure(struct corr *c, const struct probe_verdict *v)
+{
+	struct recent_failure *f = &c->recent[c->recent_next];
+
+	free(f->queue_id);
+	free(f->reason);
+	free(f->rcpt_key);
+	f->queue_id = xstrdup(v->queue_id);
+	f->reason = xstrdup(v->reason);
+	f->rcpt_key = xstrdup(v->to);
+	c->recent_next = (c->recent_next + 1) % CORR_RECENT_FAILURES;
+}
+
+static int is_probe_status(enum pflog_status st)
+{
+	return st == PST_DELIVERABLE || st == PST_UNDELIVERABLE ||
+	       st == PST_UNDELIVERABLE_NOT_CACHED;
+}
+
+static void corr_delivery(struct corr *c, const struct pflog_event *ev)
+{
+	int pipelined = delivery_pipelined(c, ev, 1);
+	struct probe_verdict *v;
+	struct qinfo *q;
+	struct relay *r;
+	char key[CORR_KEY_MAX];
+
+	/* Only probes (and sendmail -bv) end deliverable or undeliverable. */
+	if (!is_probe_status(ev->status))
+		return;
+	c->probes++;
+	v = xcalloc(1, sizeof(*v));
+	v->queue_id = dup_str(ev->queue_id, 64);
+	v->to = dup_str(ev->to, 320);
+	if (ev->orig_to.p)
+		v->orig_to = dup_str(ev->orig_to, 320);
+	v->syslog_host = dup_str(ev->host, 255);
+	v->dsn = dup_str(ev->dsn, 32);
+	v->status = dup_str(ev->status_word, 40);
+	v->reason = dup_str(ev->reason, 1000);
+	v->conn_use = ev->conn_use;
+	v->when = ev->time;
+	v->pipelined = pipelined;
+	if ((q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 0)) != NULL) {
+		v->from = q->sender ? xstrdup(q->sender) : NULL;
+		v->source = q->from_pickup ? PROBE_SOURCE_SENDMAIL_BV : PROBE_SOURCE_VERIFY;
+	}
+	if (ev->status == PST_DELIVERABLE)
+		classify_success(ev->reason.p, ev->reason.len, &v->cls);
+	else
+		classify_reason(ev->reason.p, ev->reason.len, &v->cls);
+	r = probe_relay(c, ev, v);
+	if (q)
+		corr_replay_attempts(c, q, ev, v->to);
+	if (r)
+		relay_count_probe(r, &v->cls, &ev->time);
+	/* The probe's own connection pipelined and died at MAIL or RCPT. */
+	v->pipelining_symptom = r && pipelined && !v->cls.suspended &&
+				classify_is_pipelining_symptom(&v->cls);
+	if (v->cls.cls != FC_NONE) {
+		c->probe_failures++;
+		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
+		remember_failure(c, v);
+	}
+	if (v->pipelining_symptom)
+		corr_symptom(c, r, ev, v->to);
+	if (v->cls.cls == FC_NONE && r) {
+		unsigned long previous;
+
+		if (relay_note_success(r, ev->time.sec, pipelined, c->p.pipelining_window,
+				       &previous))
+			corr_emit(c, corr_alert_recovered(r, ev, previous,
+							  pipelined ? "window_clean"
+								    : "pipelining_discarded"));
+	}
+	htab_enter(c->rcpt, key, rcpt_key(key, v->to, strlen(v->to)), v, ev->time.sec);
+}
+
+static void corr_attempt(struct corr *c, const struct pflog_event *ev)
+{
+	struct qinfo *q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 1);
+	struct attempt *a;
+
+	if (q->nattempts >= CORR_ATTEMPTS_MAX || ev->relay.kind != PFR_NET)
+		return;
+	a = &q->attempt[q->nattempts++];
+	a->host = dup_str(ev->relay.host, 255);
+	a->addr = dup_str(ev->relay.addr, 64);
+	classify_reason(ev->reason.p, ev->reason.len, &a->cls);
+	a->pipelined = delivery_pipelined(c, ev, 0);
+}
+
+/* Postfix quotes the probe's reason, cut to 250 characters. */
+static int reason_matches(const char *probe_reason, struct pf_str reject_reason)
+{
+	size_t n = strlen(probe_reason);
+
+	if (reject_reason.len == 0 || reject_reason.len > n)
+		return 0;
+	if (memcmp(probe_reason, reject_reason.p, reject_reason.len) != 0)
+		return 0;
+	return reject_reason.len == n || reject_reason.len >= 200;
+}
+
+static const struct probe_verdict *corr_link_reject(struct corr *c, const struct pflog_event *ev,
+						    struct probe_verdict **scratch)
+{
+	char key[CORR_KEY_MAX];
+	const struct probe_verdict *v =
+		htab_find(c->rcpt, key, rcpt_key(key, ev->rcpt.p, ev->rcpt.len));
+
+	if (v && v->cls.cls != FC_NONE && reason_matches(v->reason, ev->reason))
+		return v;
+	/* Another address of the same failure, e.g. after address rewriting. */
+	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
+		struct recent_failure *f =
+			&c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) % CORR_RECENT_FAILURES];
+
+		if (f->reason == NULL)
+			break;
+		if (!reason_matches(f->reason, ev->reason))
+			continue;
+		v = htab_find(c->rcpt, key, rcpt_key(key, f->rcpt_key, strlen(f->rcpt_key)));
+		if (v && strcmp(v->queue_id, f->queue_id) == 0)
+			return v;
+		/* The verdict was replaced or expired: the queue ID alone still helps. */
+		*scratch = xcalloc(1, sizeof(**scratch));
+		(*scratch)->queue_id = xstrdup(f->queue_id);
+		return *scratch;
+	}
+	return NULL;
+}
+
+static void corr_reject(struct corr *c, const struct pflog_event *ev)
+{
+	struct classification cls;
+	struct probe_verdict *scratch = NULL;
+	const struct probe_verdict *linked;
+
+	c->rejects++;
+	classify_reason(ev->reason.p, ev->reason.len, &cls);
+	linked = cls.cls == FC_IN_PROGRESS ? NULL : corr_link_reject(c, ev, &scratch);
+	corr_emit(c, corr_alert_reject(ev, &cls, linked));
+	if (scratch)
+		verdict_free(scratch);
+}
+
+void corr_event(struct corr *c, const struct pflog_event *ev)
+{
+	struct qinfo *q;
+
+	corr_expire(c, ev->time.sec);
+	switch (ev->kind) {
+	case PFE_QUEUE_ACTIVE:
+	case PFE_PICKUP:
+		q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 1);
+		free(q->sender);
+		q->sender = dup_str(ev->from, 320);
+		if (ev->kind == PFE_PICKUP)
+			q->from_pickup = 1;
+		break;
+	case PFE_REMOVED: {
+		char key[CORR_KEY_MAX];
+
+		htab_delete(c->queue, key, make_key(key, ev->host, ev->queue_id.p, ev->queue_id.len));
+		break;
+	}
+	case PFE_DELIVERY:
+		corr_delivery(c, ev);
+		break;
+	case PFE_ATTEMPT:
+		corr_attempt(c, ev);
+		break;
+	case PFE_DISCARD_EHLO:
+		corr_discard_ehlo(c, ev);
+		break;
+	case PFE_REJECT:
+		corr_reject(c, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+const struct probe_verdict *corr_recipient_verdict(const struct corr *c, const char *addr,
+						   size_t len)
+{
+	char key[CORR_KEY_MAX];
+
+	return htab_find(c->rcpt, key, rcpt_key(key, addr, len));
+}
+
+const struct relay_table *corr_relays(const struct corr *c)
+{
+	return c->relays;
+}
+
+void corr_counts(const struct corr *c, struct corr_counts *out)
+{
+	out->queue_ids = htab_count(c->queue);
+	out->recipients = htab_count(c->rcpt);
+	out->processes = htab_count(c->proc);
+	out->relays = relay_table_count(c->relays);
+	out->dropped = htab_dropped(c->queue) + htab_dropped(c->rcpt) + htab_dropped(c->proc) +
+		       relay_table_dropped(c->relays);
+	out->probes = c->probes;
+	out->probe_failures = c->probe_failures;
+	out->rejects = c->rejects;
+}

@@ -1,0 +1,163 @@
+/*
+ * corr_alert - alert documents of the correlator (see corr_alert.h).
+ *
+ * Drop ranks (see alert.h): the identifying fields are never dropped;
+ * long free text and context go first when an alert is over budget.
+ */
+#include "corr_alert.h"
+#include "remedy.h"
+
+#include <string.h>
+
+enum {
+	KEEP = 0,
+	R_REASON = 1,
+	R_REMEDY = 2,
+	R_CONTEXT = 3,
+	R_EXTRA = 4,
+};
+
+static void relay_fields(struct alert *a, const char *host, const char *addr, int port)
+{
+	alert_text(a, "postfix_relay_hostname", host, strlen(host), KEEP);
+	if (addr)
+		alert_text(a, "postfix_relay_ip", addr, strlen(addr), KEEP);
+	if (port > 0)
+		alert_int(a, "postfix_relay_port", port, KEEP);
+}
+
+static void remediation(struct alert *a, const char *addr)
+{
+	char text[1024];
+	size_t n = remedy_pipelining(text, sizeof(text), addr ? addr : "", addr ? strlen(addr) : 0);
+
+	(void)n;
+	alert_const(a, "remediation", text, R_REMEDY);
+}
+
+enum alert_severity corr_probe_severity(const struct classification *c)
+{
+	switch (c->cls) {
+	case FC_SUSPECT_SUCCESS:
+		return SEV_CRITICAL;
+	case FC_IN_PROGRESS:
+		return SEV_INFO;
+	case FC_REJECTED_PERMANENT:
+	case FC_REJECTED_TEMPORARY:
+		/* "user unknown" is news, not trouble; a refused probe sender is. */
+		return c->stage == ST_RCPT || c->stage == ST_NONE ? SEV_INFO : SEV_WARNING;
+	default:
+		return SEV_WARNING;
+	}
+}
+
+static void class_fields(struct alert *a, const struct classification *c)
+{
+	const char *stage = smtp_stage_name(c->stage);
+
+	alert_const(a, "failure_class", failure_class_name(c->cls), KEEP);
+	if (stage)
+		alert_const(a, "smtp_stage", stage, KEEP);
+	else
+		alert_set_null(a, "smtp_stage", KEEP);
+	if (c->suspended)
+		alert_bool(a, "suspended", 1, KEEP);
+}
+
+struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause)
+{
+	int suspect = v->cls.cls == FC_SUSPECT_SUCCESS;
+	struct alert *a = alert_new(suspect ? "probe_suspect_success" : "probe_failed",
+				    corr_probe_severity(&v->cls), &v->when, v->syslog_host,
+				    strlen(v->syslog_host));
+
+	alert_text(a, "postfix_queueid", v->queue_id, strlen(v->queue_id), KEEP);
+	alert_text(a, "postfix_to", v->to, strlen(v->to), KEEP);
+	if (v->orig_to)
+		alert_text(a, "postfix_orig_to", v->orig_to, strlen(v->orig_to), R_EXTRA);
+	if (v->from)
+		alert_text(a, "postfix_from", v->from, strlen(v->from), R_CONTEXT);
+	if (v->source != PROBE_SOURCE_UNKNOWN)
+		alert_const(a, "probe_source", probe_source_name(v->source), R_EXTRA);
+	if (v->relay_host)
+		relay_fields(a, v->relay_host, v->relay_addr, v->relay_port);
+	if (v->conn_use)
+		alert_int(a, "postfix_conn_use", v->conn_use, R_EXTRA);
+	alert_text(a, "postfix_dsn", v->dsn, strlen(v->dsn), KEEP);
+	alert_text(a, "postfix_status", v->status, strlen(v->status), KEEP);
+	alert_text(a, "reason", v->reason, strlen(v->reason), R_REASON);
+	class_fields(a, &v->cls);
+	if (v->relay_host && v->cls.cls != FC_CONNECT_FAILED && v->cls.cls != FC_DNS)
+		alert_bool(a, "pipelining", v->pipelined, R_EXTRA);
+	if (suspected_cause) {
+		alert_const(a, "suspected_cause", suspected_cause, KEEP);
+		remediation(a, v->relay_addr);
+	}
+	return a;
+}
+
+struct alert *corr_alert_reject(const struct pflog_event *ev, const struct classification *cls,
+				const struct probe_verdict *linked)
+{
+	struct alert *a = alert_new("recipient_rejected", corr_probe_severity(cls), &ev->time,
+				    ev->host.p, ev->host.len);
+
+	alert_text(a, "postfix_queueid", ev->queue_id.p, ev->queue_id.len, KEEP);
+	alert_text(a, "postfix_client_hostname", ev->client_host.p, ev->client_host.len, R_CONTEXT);
+	alert_text(a, "postfix_client_ip", ev->client_addr.p, ev->client_addr.len, KEEP);
+	if (ev->helo.p)
+		alert_text(a, "postfix_helo", ev->helo.p, ev->helo.len, R_CONTEXT);
+	alert_text(a, "postfix_from", ev->from.p, ev->from.len, R_CONTEXT);
+	alert_text(a, "postfix_to", ev->rcpt.p, ev->rcpt.len, KEEP);
+	alert_int(a, "postfix_status_code", ev->code, KEEP);
+	alert_text(a, "postfix_status_code_enhanced", ev->enhanced.p, ev->enhanced.len, KEEP);
+	alert_text(a, "reason", ev->reason.p, ev->reason.len, R_REASON);
+	class_fields(a, cls);
+	if (ev->reject_warning)
+		alert_bool(a, "reject_warning", 1, KEEP);
+	if (linked) {
+		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
+		if (linked->relay_host)
+			relay_fields(a, linked->relay_host, linked->relay_addr,
+				     linked->relay_port);
+	}
+	alert_const(a, "source", "log", KEEP);
+	return a;
+}
+
+struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
+				    size_t count, long window)
+{
+	struct alert *a = alert_new("pipelining_suspected", SEV_CRITICAL, &ev->time, ev->host.p,
+				    ev->host.len);
+	const char *rcpt[RELAY_RECIPIENTS_MAX];
+	size_t lens[RELAY_RECIPIENTS_MAX];
+	size_t n = relay_window_recipients(r, rcpt, RELAY_RECIPIENTS_MAX);
+	struct pftime first = ev->time;
+
+	first.sec = relay_window_first(r);
+	first.has_frac = 0;
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(rcpt[i]);
+	relay_fields(a, r->host, r->addr, r->port);
+	alert_int(a, "count", (long long)count, KEEP);
+	alert_int(a, "window_seconds", window, KEEP);
+	alert_time(a, "first_seen", &first, KEEP);
+	alert_time(a, "last_seen", &ev->time, KEEP);
+	alert_text_array(a, "recipients", rcpt, lens, n, R_CONTEXT);
+	alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
+	remediation(a, r->addr);
+	return a;
+}
+
+struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,
+				   unsigned long previous, const char *how)
+{
+	struct alert *a = alert_new("relay_recovered", SEV_INFO, &ev->time, ev->host.p,
+				    ev->host.len);
+
+	relay_fields(a, r->host, r->addr, r->port);
+	alert_int(a, "previous_failures", (long long)previous, KEEP);
+	alert_const(a, "recovery", how, KEEP);
+	return a;
+}

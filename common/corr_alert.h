@@ -1,0 +1,22 @@
+/*
+ * corr_alert - build the alerts the correlator raises.
+ *
+ * Each function returns a new alert (alert_free) filled with the fields of
+ * one event kind, in the postfix-grok-patterns vocabulary.
+ */
+#ifndef PW_CORR_ALERT_H
+#define PW_CORR_ALERT_H
+
+#include "corr.h"
+
+struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause);
+struct alert *corr_alert_reject(const struct pflog_event *ev, const struct classification *cls,
+				const struct probe_verdict *linked);
+struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
+				    size_t count, long window);
+struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,
+				   unsigned long previous, const char *how);
+
+enum alert_severity corr_probe_severity(const struct classification *c);
+
+#endif

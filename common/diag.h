@@ -1,0 +1,31 @@
+/*
+ * diag - the program's own diagnostics (not alerts).
+ *
+ * msg_info/msg_warn/msg_error/msg_fatal write one line to the current
+ * diagnostics output: standard error by default, syslog(3) once the daemon
+ * calls diag_use_syslog().  msg_fatal() never returns: it exits with status
+ * 2, or, when a test installed a jump buffer with diag_set_fatal_jump(),
+ * longjmps there so the test can assert the failure.  Counters of warnings
+ * and errors are kept for the stats alert.
+ */
+#ifndef PW_DIAG_H
+#define PW_DIAG_H
+
+#include <setjmp.h>
+#include <stdnoreturn.h>
+
+#define PW_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+void diag_init(const char *progname);
+void diag_use_syslog(const char *ident, int facility);
+void diag_use_stderr(void);
+void diag_set_fatal_jump(jmp_buf *env);
+const char *diag_last_fatal(void);
+unsigned long diag_warning_count(void);
+
+void msg_info(const char *fmt, ...) PW_PRINTF(1, 2);
+void msg_warn(const char *fmt, ...) PW_PRINTF(1, 2);
+void msg_error(const char *fmt, ...) PW_PRINTF(1, 2);
+noreturn void msg_fatal(const char *fmt, ...) PW_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * engine - parse, correlate, count (see engine.h).
+ */
+#include "engine.h"
+#include "xmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct engine {
+	struct pflog_parser *parser;
+	struct corr *corr;
+	corr_emit_fn emit;
+	void *ctx;
+	struct engine_stats stats;
+};
+
+static const char *const engine_alert_names[EA_COUNT] = {
+	"probe_failed",		"probe_suspect_success", "recipient_rejected",
+	"pipelining_suspected", "relay_recovered",	 "other",
+};
+
+const char *engine_alert_kind_name(enum engine_alert_kind k)
+{
+	return (unsigned)k < EA_COUNT ? engine_alert_names[k] : "other";
+}
+
+static void engine_emit(void *ctx, struct alert *a)
+{
+	struct engine *e = ctx;
+	int k;
+
+	for (k = 0; k < EA_OTHER; k++)
+		if (strcmp(engine_alert_names[k], alert_event(a)) == 0)
+			break;
+	e->stats.alerts[k]++;
+	e->emit(e->ctx, a);
+}
+
+static void engine_params(const struct config *cf, struct corr_params *p)
+{
+	p->pipelining_threshold = (unsigned)config_num(cf, CF_PIPELINING_THRESHOLD);
+	p->pipelining_window = config_num(cf, CF_PIPELINING_WINDOW);
+	p->max_entries = (size_t)config_num(cf, CF_STATE_MAX_ENTRIES);
+	p->max_age = config_num(cf, CF_STATE_MAX_AGE);
+}
+
+struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *ctx)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+	struct corr_params p;
+
+	engine_params(cf, &p);
+	e->parser = pflog_parser_create(config_str(cf, CF_LOG_TIMEZONE));
+	e->corr = corr_create(&p, engine_emit, e);
+	e->emit = emit;
+	e->ctx = ctx;
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (e) {
+		pflog_parser_free(e->parser);
+		corr_free(e->corr);
+		free(e);
+	}
+}
+
+void engine_reconfigure(struct engine *e, const struct config *cf)
+{
+	struct corr_params p;
+	struct pflog_parser *np = pflog_parser_create(config_str(cf, CF_LOG_TIMEZONE));
+
+	engine_params(cf, &p);
+	corr_set_params(e->corr, &p);
+	pflog_parser_free(e->parser);
+	e->parser = np;
+}
+
+void engine_set_reference(struct engine *e, time_t ref)
+{
+	pfclock_set_reference(pflog_parser_clock(e->parser), ref);
+}
+
+void engine_line(struct engine *e, const char *line, size_t len)
+{
+	struct pflog_event ev;
+
+	e->stats.lines++;
+	e->stats.bytes += len + 1;
+	switch (pflog_parse(e->parser, line, len, &ev)) {
+	case PFLOG_MALFORMED:
+		e->stats.malformed++;
+		break;
+	case PFLOG_FOREIGN:
+		e->stats.foreign++;
+		break;
+	case PFLOG_IGNORED:
+		e->stats.ignored++;
+		break;
+	case PFLOG_EVENT:
+		e->stats.events[ev.kind]++;
+		corr_event(e->corr, &ev);
+		break;
+	}
+}
+
+void engine_count_overlong(struct engine *e)
+{
+	e->stats.lines++;
+	e->stats.overlong++;
+}
+
+const struct engine_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+const struct corr *engine_corr(const struct engine *e)
+{
+	return e->corr;
+}

@@ -1,0 +1,54 @@
+/*
+ * engine - the whole detection pipeline for one stream of log lines.
+ *
+ * engine_line() parses a line (pflog), feeds its event to the correlator
+ * (corr) and counts what it saw; alerts go to the emit callback given at
+ * creation, which must not keep them.  probewatch-scan and the daemon
+ * both drive an engine; the daemon holds a lock around each call when
+ * milter threads share it.
+ */
+#ifndef PW_ENGINE_H
+#define PW_ENGINE_H
+
+#include "config.h"
+#include "corr.h"
+#include "pflog.h"
+
+enum engine_alert_kind {
+	EA_PROBE_FAILED,
+	EA_PROBE_SUSPECT_SUCCESS,
+	EA_RECIPIENT_REJECTED,
+	EA_PIPELINING_SUSPECTED,
+	EA_RELAY_RECOVERED,
+	EA_OTHER,
+	EA_COUNT
+};
+
+struct engine_stats {
+	unsigned long lines;
+	unsigned long long bytes;
+	unsigned long malformed;	/* no syslog header */
+	unsigned long foreign;		/* other programs */
+	unsigned long ignored;		/* Postfix lines of no interest */
+	unsigned long overlong;		/* skipped for their length */
+	unsigned long events[PFE_KIND_COUNT];
+	unsigned long alerts[EA_COUNT];
+};
+
+struct engine;
+
+struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *ctx);
+void engine_free(struct engine *e);
+/* Apply the reloadable settings of cf. */
+void engine_reconfigure(struct engine *e, const struct config *cf);
+/* Year-less stamps are taken as not later than this until a line is seen. */
+void engine_set_reference(struct engine *e, time_t ref);
+
+void engine_line(struct engine *e, const char *line, size_t len);
+void engine_count_overlong(struct engine *e);
+
+const struct engine_stats *engine_stats(const struct engine *e);
+const struct corr *engine_corr(const struct engine *e);
+const char *engine_alert_kind_name(enum engine_alert_kind k);
+
+#endif

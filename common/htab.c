@@ -1,0 +1,228 @@
+/*
+ * htab - bounded hash table with an age list (see htab.h).
+ *
+ * Chained buckets, FNV-1a hashing, doubled when the load passes 1.  Each
+ * node sits in one bucket chain and in one doubly linked age list whose
+ * head is the oldest entry.
+ */
+#include "htab.h"
+#include "xmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hnode {
+	struct hnode *chain;
+	struct hnode *older, *newer;
+	void *value;
+	time_t when;
+	uint64_t hash;
+	size_t len;
+	char key[];
+};
+
+struct htab {
+	struct hnode **bucket;
+	size_t nbuckets;
+	size_t count;
+	size_t max_entries;
+	unsigned long dropped;
+	struct hnode *oldest, *newest;
+	htab_free_fn free_value;
+};
+
+static uint64_t htab_hash(const char *key, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct htab *htab_create(size_t max_entries, htab_free_fn free_value)
+{
+	struct htab *h = xcalloc(1, sizeof(*h));
+
+	h->nbuckets = 64;
+	h->bucket = xcalloc(h->nbuckets, sizeof(*h->bucket));
+	h->max_entries = max_entries ? max_entries : 1;
+	h->free_value = free_value;
+	return h;
+}
+
+static void htab_unlink_age(struct htab *h, struct hnode *n)
+{
+	if (n->older)
+		n->older->newer = n->newer;
+	else
+		h->oldest = n->newer;
+	if (n->newer)
+		n->newer->older = n->older;
+	else
+		h->newest = n->older;
+	n->older = n->newer = NULL;
+}
+
+static void htab_link_newest(struct htab *h, struct hnode *n)
+{
+	n->older = h->newest;
+	n->newer = NULL;
+	if (h->newest)
+		h->newest->newer = n;
+	else
+		h->oldest = n;
+	h->newest = n;
+}
+
+static struct hnode **htab_slot(const struct htab *h, const char *key, size_t len, uint64_t hash)
+{
+	struct hnode **pp = &h->bucket[hash & (h->nbuckets - 1)];
+
+	while (*pp && ((*pp)->hash != hash || (*pp)->len != len || memcmp((*pp)->key, key, len)))
+		pp = &(*pp)->chain;
+	return pp;
+}
+
+static void htab_grow(struct htab *h)
+{
+	size_t nb = h->nbuckets * 2;
+	struct hnode **nbucket = xcalloc(nb, sizeof(*nbucket));
+
+	for (size_t i = 0; i < h->nbuckets; i++) {
+		struct hnode *n = h->bucket[i], *next;
+
+		for (; n; n = next) {
+			next = n->chain;
+			n->chain = nbucket[n->hash & (nb - 1)];
+			nbucket[n->hash & (nb - 1)] = n;
+		}
+	}
+	free(h->bucket);
+	h->bucket = nbucket;
+	h->nbuckets = nb;
+}
+
+static void htab_remove_node(struct htab *h, struct hnode *n)
+{
+	struct hnode **pp = htab_slot(h, n->key, n->len, n->hash);
+
+	*pp = n->chain;
+	htab_unlink_age(h, n);
+	if (h->free_value)
+		h->free_value(n->value);
+	free(n);
+	h->count--;
+}
+
+void *htab_find(const struct htab *h, const char *key, size_t len)
+{
+	struct hnode *n = *htab_slot(h, key, len, htab_hash(key, len));
+
+	return n ? n->value : NULL;
+}
+
+void *htab_enter(struct htab *h, const char *key, size_t len, void *value, time_t when)
+{
+	uint64_t hash = htab_hash(key, len);
+	struct hnode **pp = htab_slot(h, key, len, hash);
+	struct hnode *n = *pp;
+
+	if (n) {
+		if (n->value != value && h->free_value)
+			h->free_value(n->value);
+		n->value = value;
+		n->when = when;
+		htab_unlink_age(h, n);
+		htab_link_newest(h, n);
+		return value;
+	}
+	while (h->count >= h->max_entries && h->oldest) {
+		htab_remove_node(h, h->oldest);
+		h->dropped++;
+	}
+	n = xmalloc(sizeof(*n) + len);
+	memcpy(n->key, key, len);
+	n->len = len;
+	n->hash = hash;
+	n->value = value;
+	n->when = when;
+	pp = htab_slot(h, key, len, hash); /* the drop may have changed the chain */
+	n->chain = NULL;
+	*pp = n;
+	htab_link_newest(h, n);
+	if (++h->count > h->nbuckets)
+		htab_grow(h);
+	return value;
+}
+
+int htab_delete(struct htab *h, const char *key, size_t len)
+{
+	struct hnode *n = *htab_slot(h, key, len, htab_hash(key, len));
+
+	if (n == NULL)
+		return 0;
+	htab_remove_node(h, n);
+	return 1;
+}
+
+size_t htab_expire(struct htab *h, time_t before)
+{
+	size_t removed = 0;
+
+	while (h->oldest && h->oldest->when < before) {
+		htab_remove_node(h, h->oldest);
+		removed++;
+	}
+	return removed;
+}
+
+void htab_walk_oldest_first(const struct htab *h, htab_walk_fn fn, void *ctx)
+{
+	for (struct hnode *n = h->oldest, *next; n; n = next) {
+		next = n->newer;
+		if (fn(n->key, n->len, n->value, ctx))
+			break;
+	}
+}
+
+void htab_walk_newest_first(const struct htab *h, htab_walk_fn fn, void *ctx)
+{
+	for (struct hnode *n = h->newest, *next; n; n = next) {
+		next = n->older;
+		if (fn(n->key, n->len, n->value, ctx))
+			break;
+	}
+}
+
+size_t htab_count(const struct htab *h)
+{
+	return h->count;
+}
+
+unsigned long htab_dropped(const struct htab *h)
+{
+	return h->dropped;
+}
+
+void htab_set_limit(struct htab *h, size_t max_entries)
+{
+	h->max_entries = max_entries ? max_entries : 1;
+	while (h->count > h->max_entries) {
+		htab_remove_node(h, h->oldest);
+		h->dropped++;
+	}
+}
+
+void htab_free(struct htab *h)
+{
+	if (h == NULL)
+		return;
+	while (h->oldest)
+		htab_remove_node(h, h->oldest);
+	free(h->bucket);
+	free(h);
+}

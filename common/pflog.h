@@ -1,0 +1,121 @@
+/*
+ * pflog - turn one Postfix log line into a typed event.
+ *
+ * pflog_parse() reads the syslog header (optional <PRI>, timestamp, host,
+ * program[pid]), decides whether the program is a Postfix daemon, and then
+ * recognises the few messages probewatch needs.  It copies nothing: every
+ * pf_str in the event points into the caller's line, which must stay
+ * unchanged while the event is used.  Any length and any bytes are
+ * accepted; what is not understood is reported, never fatal.
+ */
+#ifndef PW_PFLOG_H
+#define PW_PFLOG_H
+
+#include "pftime.h"
+
+#include <stddef.h>
+
+struct pf_str {
+	const char *p;
+	size_t len;
+};
+
+/* What a line turned out to be; the caller counts these. */
+enum pflog_result {
+	PFLOG_MALFORMED,	/* no syslog header where one must be */
+	PFLOG_FOREIGN,		/* a program that is not Postfix */
+	PFLOG_IGNORED,		/* Postfix, but nothing probewatch needs */
+	PFLOG_EVENT,		/* an event; see pflog_kind */
+};
+
+enum pflog_kind {
+	PFE_NONE,
+	PFE_QUEUE_ACTIVE,	/* qmgr: QID: from=<s>, size=N, nrcpt=N (queue active) */
+	PFE_REMOVED,		/* qmgr: QID: removed */
+	PFE_PICKUP,		/* pickup: QID: uid=N from=<s> */
+	PFE_DELIVERY,		/* QID: to=<r>, relay=..., dsn=..., status=WORD (reason) */
+	PFE_ATTEMPT,		/* smtp/lmtp: QID: lost connection with H[A] while ... */
+	PFE_DISCARD_EHLO,	/* smtp/lmtp: discarding EHLO keywords: PIPELINING */
+	PFE_REJECT,		/* smtpd: reject: RCPT from ...: unverified address: ... */
+	PFE_DSN_NOTICE,		/* bounce: QID: sender delivery status notification: QID */
+	PFE_KIND_COUNT
+};
+
+enum pflog_status {
+	PST_OTHER,
+	PST_SENT,
+	PST_DEFERRED,
+	PST_BOUNCED,
+	PST_EXPIRED,
+	PST_DELIVERABLE,
+	PST_UNDELIVERABLE,
+	PST_UNDELIVERABLE_NOT_CACHED,
+};
+
+enum pflog_relay_kind {
+	PFR_ABSENT,	/* no relay given */
+	PFR_NET,	/* host[addr] or host[addr]:port */
+	PFR_NONE,	/* relay=none */
+	PFR_LOCAL,	/* relay=local */
+	PFR_OTHER,	/* a transport or socket name, e.g. private/dovecot-lmtp */
+};
+
+struct pflog_relay {
+	enum pflog_relay_kind kind;
+	struct pf_str name;	/* the whole value as logged */
+	struct pf_str host;
+	struct pf_str addr;
+	int port;		/* 0: not given */
+};
+
+struct pflog_event {
+	enum pflog_kind kind;
+	struct pftime time;
+	struct pf_str host;		/* the syslog host name */
+	struct pf_str program;		/* e.g. postfix/relay/smtp */
+	struct pf_str service;		/* e.g. smtp */
+	long pid;
+	struct pf_str queue_id;		/* empty when the line has none */
+
+	/* PFE_DELIVERY, PFE_QUEUE_ACTIVE, PFE_PICKUP */
+	struct pf_str to, orig_to, from;
+	struct pflog_relay relay;	/* also PFE_ATTEMPT (no port) */
+	int conn_use;			/* 0: not logged */
+	struct pf_str dsn;
+	enum pflog_status status;
+	struct pf_str status_word;
+	struct pf_str reason;		/* PFE_DELIVERY, PFE_ATTEMPT, PFE_REJECT */
+	long size, nrcpt, uid;
+	struct pf_str other_queue_id;	/* PFE_DSN_NOTICE */
+	int pipelining_discarded;	/* PFE_DISCARD_EHLO */
+
+	/* PFE_REJECT (to/from above hold the envelope) */
+	int reject_warning;		/* reject_warning: the mail went on */
+	int undeliverable_wording;	/* "undeliverable address:" (5xx form) */
+	struct pf_str client_host, client_addr;
+	int code;
+	struct pf_str enhanced;
+	struct pf_str rcpt;		/* <rcpt> in the reply text */
+	struct pf_str proto, helo;
+};
+
+struct pflog_parser;
+
+struct pflog_parser *pflog_parser_create(const char *timezone);
+void pflog_parser_free(struct pflog_parser *p);
+struct pfclock *pflog_parser_clock(struct pflog_parser *p);
+
+enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t len,
+			      struct pflog_event *ev);
+
+const char *pflog_kind_name(enum pflog_kind kind);
+const char *pflog_status_name(enum pflog_status st);
+
+/* Helpers shared with the milter side and the tests. */
+int pf_str_eq(struct pf_str s, const char *lit);
+int pf_str_starts(struct pf_str s, const char *lit);
+/* Scan an address after '<' up to its '>', honouring quotes; -1 if none. */
+long pflog_address_end(const char *p, size_t len);
+int pflog_queue_id_valid(const char *p, size_t len);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * pflog_msg - recognise the Postfix messages probewatch reads (see pflog_msg.h).
+ *
+ * Each recogniser walks a cursor over the message and either fills the
+ * event or says "not mine".  Addresses are read with quotes honoured, so
+ * a quoted local part holding '>' or ", relay=" cannot shift the fields
+ * that follow it.
+ */
+#include "pflog_msg.h"
+
+#include <ctype.h>
+#include <string.h>
+
+struct cur {
+	const char *p;
+	const char *end;
+};
+
+static size_t cur_left(const struct cur *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+/* Consume the literal if it is next. */
+static int cur_lit(struct cur *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (cur_left(c) < n || memcmp(c->p, lit, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+static const char *find_bytes(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	while ((size_t)(end - p) >= n) {
+		const char *q = memchr(p, lit[0], (size_t)(end - p) - n + 1);
+
+		if (q == NULL)
+			return NULL;
+		if (memcmp(q, lit, n) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
+static struct pf_str mkstr(const char *p, const char *end)
+{
+	struct pf_str s = {p, (size_t)(end - p)};
+
+	return s;
+}
+
+int pflog_queue_id_valid(const char *p, size_t len)
+{
+	if (len < 5 || len > 32)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+long pflog_address_end(const char *p, size_t len)
+{
+	int quoted = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (quoted) {
+			if (p[i] == '\\' && i + 1 < len)
+				i++;
+			else if (p[i] == '"')
+				quoted = 0;
+		} else if (p[i] == '"') {
+			quoted = 1;
+		} else if (p[i] == '>') {
+			return (long)i;
+		}
+	}
+	/* An unbalanced quote: fall back to the first '>'. */
+	const char *gt = memchr(p, '>', len);
+
+	return gt ? gt - p : -1;
+}
+
+/* After '<': read an address and its '>'. */
+static int cur_address(struct cur *c, struct pf_str *out)
+{
+	long n = pflog_address_end(c->p, cur_left(c));
+
+	if (n < 0)
+		return 0;
+	*out = mkstr(c->p, c->p + n);
+	c->p += n + 1;
+	return 1;
+}
+
+static int cur_long(struct cur *c, long *out)
+{
+	long v = 0;
+	const char *start = c->p;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && v < 1000000000000L)
+		v = v * 10 + (*c->p++ - '0');
+	*out = v;
+	return c->p > start;
+}
+
+/* A value running to the next ", " or the end. */
+static struct pf_str cur_value(struct cur *c)
+{
+	const char *q = find_bytes(c->p, c->end, ", ");
+	struct pf_str v = mkstr(c->p, q ? q : c->end);
+
+	c->p = q ? q : c->end;
+	return v;
+}
+
+/* "host[addr]" with an optional ":port"; the text is relay-like. */
+static void parse_net_relay(struct pf_str v, struct pflog_relay *r)
+{
+	const char *lb = memchr(v.p, '[', v.len);
+	const char *end = v.p + v.len, *rb;
+
+	r->name = v;
+	if (lb == NULL || (rb = memchr(lb, ']', (size_t)(end - lb))) == NULL) {
+		r->kind = PFR_OTHER;
+		return;
+	}
+	r->kind = PFR_NET;
+	r->host = mkstr(v.p, lb);
+	r->addr = mkstr(lb + 1, rb);
+	if (rb + 1 < end && rb[1] == ':') {
+		long port = 0;
+		const char *q;
+
+		for (q = rb + 2; q < end && *q >= '0' && *q <= '9' && port <= 65535; q++)
+			port = port * 10 + (*q - '0');
+		if (q == end && port > 0 && port <= 65535)
+			r->port = (int)port;
+	}
+}
+
+static void parse_relay(struct pf_str v, struct pflog_relay *r)
+{
+	if (pf_str_eq(v, "none")) {
+		r->kind = PFR_NONE;
+		r->name = v;
+	} else if (pf_str_eq(v, "local")) {
+		r->kind = PFR_LOCAL;
+		r->name = v;
+	} else {
+		parse_net_relay(v, r);
+	}
+}
+
+static enum pflog_status status_of(struct pf_str w)
+{
+	static const struct {
+		const char *word;
+		enum pflog_status st;
+	} words[] = {
+		{"sent", PST_SENT},
+		{"deferred", PST_DEFERRED},
+		{"bounced", PST_BOUNCED},
+		{"expired", PST_EXPIRED},
+		{"deliverable", PST_DELIVERABLE},
+		{"undeliverable", PST_UNDELIVERABLE},
+		{"undeliverable-but-not-cached", PST_UNDELIVERABLE_NOT_CACHED},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (pf_str_eq(w, words[i].word))
+			return words[i].st;
+	return PST_OTHER;
+}
+
+/* QID: to=<r>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=..., dsn=D, status=S (reason) */
+static int parse_delivery(struct cur *c, struct pflog_event *ev)
+{
+	if (!cur_address(c, &ev->to))
+		return 0;
+	while (cur_lit(c, ", ")) {
+		const char *k = c->p;
+
+		while (c->p < c->end && c->p - k < 16 && (islower((unsigned char)*c->p) ||
+							   *c->p == '_'))
+			c->p++;
+		struct pf_str key = mkstr(k, c->p);
+
+		if (!cur_lit(c, "="))
+			return 0;
+		if (pf_str_eq(key, "status")) {
+			const char *w = c->p;
+
+			while (c->p < c->end && *c->p != ' ' && *c->p != ',')
+				c->p++;
+			ev->status_word = mkstr(w, c->p);
+			ev->status = status_of(ev->status_word);
+			if (cur_lit(c, " (")) {
+				const char *e = c->end;
+
+				if (e > c->p && e[-1] == ')')
+					e--;
+				ev->reason = mkstr(c->p, e);
+			}
+			ev->kind = PFE_DELIVERY;
+			return 1;
+		}
+		if (pf_str_eq(key, "orig_to")) {
+			if (!cur_lit(c, "<") || !cur_address(c, &ev->orig_to))
+				return 0;
+		} else if (pf_str_eq(key, "relay")) {
+			parse_relay(cur_value(c), &ev->relay);
+		} else if (pf_str_eq(key, "conn_use")) {
+			long n;
+
+			if (!cur_long(c, &n))
+				return 0;
+			ev->conn_use = n > 1000000 ? 1000000 : (int)n;
+		} else if (pf_str_eq(key, "dsn")) {
+			ev->dsn = cur_value(c);
+		} else {
+			(void)cur_value(c);
+		}
+	}
+	return 0;
+}
+
+/* "H[A]" right at the cursor, ending at ']'. */
+static int cur_host_addr(struct cur *c, struct pflog_relay *r)
+{
+	const char *lb = memchr(c->p, '[', cur_left(c));
+	const char *sp = memchr(c->p, ' ', cur_left(c));
+	const char *rb;
+
+	if (lb == NULL || (sp && sp < lb))
+		return 0;
+	if ((rb = memchr(lb, ']', (size_t)(c->end - lb))) == NULL)
+		return 0;
+	r->kind = PFR_NET;
+	r->name = mkstr(c->p, rb + 1);
+	r->host = mkstr(c->p, lb);
+	r->addr = mkstr(lb + 1, rb);
+	c->p = rb + 1;
+	return 1;
+}
+
+/* smtp's own intermediate lines, logged before it tries another host. */
+static int parse_attempt(struct cur *c, struct pflog_event *ev)
+{
+	struct cur h = *c;
+
+	ev->reason = mkstr(c->p, c->end);
+	if (cur_lit(&h, "lost connection with ") || cur_lit(&h, "conversation with ")) {
+		if (!cur_host_addr(&h, &ev->relay))
+			return 0;
+	} else if (cur_lit(&h, "host ")) {
+		if (!cur_host_addr(&h, &ev->relay) ||
+		    (!cur_lit(&h, " said: ") && !cur_lit(&h, " refused to talk to me: ")))
+			return 0;
+	} else if (!cur_lit(&h, "Cannot start TLS: ")) {
+		return 0;
+	}
+	ev->kind = PFE_ATTEMPT;
+	return 1;
+}
+
+/* The envelope tail of an smtpd reject; 1 if it reads cleanly. */
+static int parse_reject_tail(const char *p, const char *end, struct pflog_event *ev)
+{
+	struct cur c = {p, end};
+
+	if (!cur_lit(&c, "; from=<") || !cur_address(&c, &ev->from) || !cur_lit(&c, " to=<") ||
+	    !cur_address(&c, &ev->to))
+		return 0;
+	if (cur_lit(&c, " proto=")) {
+		const char *w = c.p;
+
+		while (c.p < c.end && *c.p != ' ')
+			c.p++;
+		ev->proto = mkstr(w, c.p);
+	}
+	if (cur_lit(&c, " helo=<")) {
+		if (c.end <= c.p || c.end[-1] != '>')
+			return 0;
+		ev->helo = mkstr(c.p, c.end - 1);
+		c.p = c.end;
+	}
+	return c.p == c.end;
+}
+
+/* [QID|NOQUEUE]: reject: RCPT from H[A]: 450 4.1.1 <r>: Recipient address rejected: ... */
+static int parse_reject(struct cur *c, struct pflog_event *ev)
+{
+	const char *rb, *q;
+	long code;
+
+	if (cur_lit(c, "reject_warning: "))
+		ev->reject_warning = 1;
+	else if (!cur_lit(c, "reject: "))
+		return 0;
+	if (!cur_lit(c, "RCPT from "))
+		return 0;
+	/* The client name is DNS-checked; its address ends at the first "]: ". */
+	const char *lb = memchr(c->p, '[', cur_left(c));
+
+	if (lb == NULL || (rb = find_bytes(lb, c->end, "]: ")) == NULL)
+		return 0;
+	ev->client_host = mkstr(c->p, lb);
+	ev->client_addr = mkstr(lb + 1, rb);
+	c->p = rb + 3;
+	if (!cur_long(c, &code) || code < 200 || code > 599 || !cur_lit(c, " "))
+		return 0;
+	ev->code = (int)code;
+	for (q = c->p; q < c->end && (isdigit((unsigned char)*q) || *q == '.'); q++)
+		;
+	ev->enhanced = mkstr(c->p, q);
+	c->p = q;
+	if (!cur_lit(c, " <") || !cur_address(c, &ev->rcpt) ||
+	    !cur_lit(c, ": Recipient address rejected: "))
+		return 0;
+	if (cur_lit(c, "undeliverable address: "))
+		ev->undeliverable_wording = 1;
+	else if (!cur_lit(c, "unverified address: "))
+		return 0;
+	/*
+	 * The reason is the probe's text, which a downstream server partly
+	 * wrote; the HELO at the end is the client's.  Take the first
+	 * "; from=<" after which the envelope reads cleanly and names the
+	 * same recipient, so neither can move the split.
+	 */
+	const char *first = NULL;
+
+	for (q = c->p; (q = find_bytes(q, c->end, "; from=<")) != NULL; q++) {
+		struct pflog_event tmp = *ev;
+
+		if (first == NULL)
+			first = q;
+		if (parse_reject_tail(q, c->end, &tmp) && tmp.to.len == ev->rcpt.len &&
+		    memcmp(tmp.to.p, ev->rcpt.p, tmp.to.len) == 0) {
+			*ev = tmp;
+			ev->reason = mkstr(c->p, q);
+			ev->kind = PFE_REJECT;
+			return 1;
+		}
+	}
+	ev->reason = mkstr(c->p, first ? first : c->end);
+	if (first)
+		(void)parse_reject_tail(first, c->end, ev);
+	ev->kind = PFE_REJECT;
+	return 1;
+}
+
+/* QID: from=<s>, size=N, nrcpt=N (queue active) */
+static int parse_queue_active(struct cur *c, struct pflog_event *ev)
+{
+	if (!cur_address(c, &ev->from) || !cur_lit(c, ", size=") || !cur_long(c, &ev->size) ||
+	    !cur_lit(c, ", nrcpt=") || !cur_long(c, &ev->nrcpt) || !cur_lit(c, " (queue active)"))
+		return 0;
+	ev->kind = PFE_QUEUE_ACTIVE;
+	return 1;
+}
+
+static int parse_discard(struct cur *c, struct pflog_event *ev)
+{
+	for (const char *q = c->p; q + 10 <= c->end; q++)
+		if (strncasecmp(q, "PIPELINING", 10) == 0)
+			ev->pipelining_discarded = 1;
+	ev->kind = PFE_DISCARD_EHLO;
+	return 1;
+}
+
+/* The queue ID and ": ", or NOQUEUE for smtpd. */
+static int cur_queue_id(struct cur *c, struct pflog_event *ev)
+{
+	const char *colon = memchr(c->p, ':', cur_left(c) < 40 ? cur_left(c) : 40);
+	size_t n;
+
+	if (colon == NULL || colon + 1 >= c->end || colon[1] != ' ')
+		return 0;
+	n = (size_t)(colon - c->p);
+	if (!pflog_queue_id_valid(c->p, n))
+		return 0;
+	ev->queue_id = mkstr(c->p, colon);
+	c->p = colon + 2;
+	return 1;
+}
+
+int pflog_msg_parse(enum pflog_service svc, const char *msg, size_t len, struct pflog_event *ev)
+{
+	struct cur c = {msg, msg + len};
+
+	if (svc == PFSVC_OTHER)
+		return 0;
+	if (svc == PFSVC_SMTP && cur_lit(&c, "discarding EHLO keywords: "))
+		return parse_discard(&c, ev);
+	if (!cur_queue_id(&c, ev))
+		return 0;
+	switch (svc) {
+	case PFSVC_SMTP:
+		if (cur_lit(&c, "to=<"))
+			return parse_delivery(&c, ev);
+		return parse_attempt(&c, ev);
+	case PFSVC_DELIVERY:
+		return cur_lit(&c, "to=<") && parse_delivery(&c, ev);
+	case PFSVC_QMGR:
+		if (cur_lit(&c, "from=<"))
+			return parse_queue_active(&c, ev);
+		if (cur_left(&c) == 7 && cur_lit(&c, "removed")) {
+			ev->kind = PFE_REMOVED;
+			return 1;
+		}
+		return cur_lit(&c, "to=<") && parse_delivery(&c, ev);
+	case PFSVC_SMTPD:
+		return parse_reject(&c, ev);
+	case PFSVC_PICKUP:
+		if (cur_lit(&c, "uid=") && cur_long(&c, &ev->uid) && cur_lit(&c, " from=<") &&
+		    cur_address(&c, &ev->from)) {
+			ev->kind = PFE_PICKUP;
+			return 1;
+		}
+		return 0;
+	case PFSVC_BOUNCE:
+		if (cur_lit(&c, "sender delivery status notification: ") &&
+		    pflog_queue_id_valid(c.p, cur_left(&c))) {
+			ev->other_queue_id = mkstr(c.p, c.end);
+			ev->kind = PFE_DSN_NOTICE;
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}

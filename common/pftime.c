@@ -1,0 +1,331 @@
+/*
+ * pftime - parse and format log timestamps (see pftime.h).
+ *
+ * The date arithmetic is Howard Hinnant's days_from_civil algorithm, so no
+ * libc time call runs per line.  Zone offsets for stamps without one come
+ * from mktime(3) once per distinct hour, under a lock when a zone other
+ * than the local one must be selected through TZ.
+ */
+#include "pftime.h"
+#include "xmem.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PFTIME_CACHE_KEY 40
+
+struct pfclock {
+	char *zone;		/* NULL: local zone */
+	int zone_utc;		/* zone known to be UTC */
+	time_t ref;		/* reference time */
+	int ref_from_line;	/* ref is the newest line seen */
+	/* last stamp parsed, to skip work on the next identical one */
+	char key[PFTIME_CACHE_KEY];
+	size_t key_len;
+	size_t key_used;
+	struct pftime key_time;
+	/* zone offset of the last local hour looked up */
+	long hour_key;
+	int hour_offset;
+};
+
+static pthread_mutex_t pftime_tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+long pftime_days_from_civil(long y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+void pftime_civil_from_days(long z, long *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+struct pfclock *pfclock_create(const char *timezone)
+{
+	struct pfclock *c = xcalloc(1, sizeof(*c));
+
+	if (timezone && *timezone) {
+		c->zone = xstrdup(timezone);
+		c->zone_utc = !strcmp(timezone, "UTC") || !strcmp(timezone, "GMT") ||
+			      !strcmp(timezone, "Etc/UTC") || !strcmp(timezone, "UTC0");
+	}
+	c->ref = time(NULL);
+	c->hour_key = -1;
+	return c;
+}
+
+void pfclock_free(struct pfclock *c)
+{
+	if (c) {
+		free(c->zone);
+		free(c);
+	}
+}
+
+void pfclock_set_reference(struct pfclock *c, time_t ref)
+{
+	c->ref = ref;
+	c->ref_from_line = 0;
+	c->key_len = 0;
+}
+
+int pftime_zone_valid(const char *tz)
+{
+	char path[512];
+	struct stat st;
+
+	if (tz == NULL || *tz == 0 || !strcmp(tz, "UTC") || !strcmp(tz, "GMT"))
+		return 0;
+	if (strstr(tz, "..") || strlen(tz) > 200)
+		return -1;
+	if (tz[0] == '/')
+		return stat(tz, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	/* A POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 carries digits. */
+	return strpbrk(tz, "0123456789") && strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= 3 ? 0 : -1;
+}
+
+/* Seconds east of UTC in the clock's zone at a local wall-clock time. */
+static int pfclock_zone_offset(struct pfclock *c, long y, int mon, int d, int hh)
+{
+	long key = ((y * 100 + mon) * 100 + d) * 100 + hh;
+	struct tm tm;
+	time_t t;
+
+	if (c->zone_utc)
+		return 0;
+	if (key == c->hour_key)
+		return c->hour_offset;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = 30;
+	tm.tm_isdst = -1;
+	pthread_mutex_lock(&pftime_tz_lock);
+	if (c->zone) {
+		char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+
+		setenv("TZ", c->zone, 1);
+		tzset();
+		t = mktime(&tm);
+		if (old)
+			setenv("TZ", old, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+		free(old);
+	} else {
+		t = mktime(&tm);
+	}
+	pthread_mutex_unlock(&pftime_tz_lock);
+	if (t == (time_t)-1) {
+		c->hour_offset = 0;
+	} else {
+		long naive = pftime_days_from_civil(y, mon, d) * 86400L + hh * 3600L + 30 * 60;
+
+		c->hour_offset = (int)(naive - (long)t);
+	}
+	c->hour_key = key;
+	return c->hour_offset;
+}
+
+static int digits(const char *p, int n, int *val)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*val = v;
+	return 0;
+}
+
+static int month_number(const char *p)
+{
+	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (memcmp(names + 3 * i, p, 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+static int valid_clock(int hh, int mm, int ss)
+{
+	return hh <= 23 && mm <= 59 && ss <= 60;
+}
+
+/* "Nov  4 01:11:33" or "Nov 04 01:11:33": 15 bytes. */
+static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime *out)
+{
+	int mon, day, hh, mm, ss;
+	long y, best_y;
+	long ry;
+	int rm, rd;
+	long secs;
+
+	if (len < 15 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' || p[12] != ':')
+		return -1;
+	if ((mon = month_number(p)) == 0)
+		return -1;
+	if (p[4] == ' ' && digits(p + 5, 1, &day) == 0)
+		;
+	else if (digits(p + 4, 2, &day) < 0)
+		return -1;
+	if (day < 1 || day > 31 || digits(p + 7, 2, &hh) || digits(p + 10, 2, &mm) ||
+	    digits(p + 13, 2, &ss) || !valid_clock(hh, mm, ss))
+		return -1;
+	secs = hh * 3600L + mm * 60L + ss;
+	pftime_civil_from_days((long)(c->ref / 86400), &ry, &rm, &rd);
+	best_y = ry;
+	if (c->ref_from_line) {
+		/* The year that puts the line nearest the newest line seen. */
+		long best_d = -1;
+
+		for (y = ry - 1; y <= ry + 1; y++) {
+			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
+			long dist = t > (long)c->ref ? t - (long)c->ref : (long)c->ref - t;
+
+			if (best_d < 0 || dist < best_d) {
+				best_d = dist;
+				best_y = y;
+			}
+		}
+	} else {
+		/* The latest year in which the line is not after the reference. */
+		for (y = ry + 1; y >= ry - 1; y--) {
+			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
+
+			best_y = y;
+			if (t <= (long)c->ref + 86400L)
+				break;
+		}
+	}
+	out->utc_offset = pfclock_zone_offset(c, best_y, mon, day, hh);
+	out->sec = (time_t)(pftime_days_from_civil(best_y, mon, day) * 86400L + secs -
+			    out->utc_offset);
+	out->usec = 0;
+	out->has_frac = 0;
+	return 15;
+}
+
+/* 2026-11-25T16:41:14[.frac][Z|+hh:mm|-hh:mm] */
+static int parse_rfc3339(struct pfclock *c, const char *p, size_t len, struct pftime *out)
+{
+	int y, mon, day, hh, mm, ss;
+	size_t i = 19;
+
+	if (len < 19 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') ||
+	    p[13] != ':' || p[16] != ':')
+		return -1;
+	if (digits(p, 4, &y) || digits(p + 5, 2, &mon) || digits(p + 8, 2, &day) ||
+	    digits(p + 11, 2, &hh) || digits(p + 14, 2, &mm) || digits(p + 17, 2, &ss))
+		return -1;
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || !valid_clock(hh, mm, ss))
+		return -1;
+	out->usec = 0;
+	out->has_frac = 0;
+	if (i < len && p[i] == '.') {
+		int scale = 100000, n = 0;
+
+		for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++, n++) {
+			out->usec += (p[i] - '0') * scale;
+			scale /= 10;
+		}
+		if (n == 0)
+			return -1;
+		out->has_frac = 1;
+	}
+	if (i < len && p[i] == 'Z') {
+		out->utc_offset = 0;
+		i++;
+	} else if (i + 6 <= len && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':') {
+		int oh, om;
+
+		if (digits(p + i + 1, 2, &oh) || digits(p + i + 4, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		out->utc_offset = (oh * 3600 + om * 60) * (p[i] == '-' ? -1 : 1);
+		i += 6;
+	} else {
+		out->utc_offset = pfclock_zone_offset(c, y, mon, day, hh);
+	}
+	out->sec = (time_t)(pftime_days_from_civil(y, mon, day) * 86400L + hh * 3600L + mm * 60L +
+			    ss - out->utc_offset);
+	return (int)i;
+}
+
+int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *out, size_t *used)
+{
+	size_t n = len < PFTIME_CACHE_KEY ? len : PFTIME_CACHE_KEY;
+	int got;
+
+	/* Consecutive lines mostly share the stamp: compare before parsing. */
+	if (c->key_len && n >= c->key_used && memcmp(c->key, p, c->key_used) == 0 &&
+	    (n == c->key_used || p[c->key_used] == ' ')) {
+		*out = c->key_time;
+		*used = c->key_used;
+		return 0;
+	}
+	if (len >= 19 && p[4] == '-')
+		got = parse_rfc3339(c, p, len, out);
+	else
+		got = parse_bsd(c, p, len, out);
+	if (got < 0)
+		return -1;
+	if (!c->ref_from_line || out->sec > c->ref) {
+		c->ref = out->sec;
+		c->ref_from_line = 1;
+	}
+	*used = (size_t)got;
+	if ((size_t)got <= PFTIME_CACHE_KEY) {
+		memcpy(c->key, p, (size_t)got);
+		c->key_used = (size_t)got;
+		c->key_len = 1;
+		c->key_time = *out;
+	}
+	return 0;
+}
+
+size_t pftime_format(const struct pftime *t, char *buf, size_t size)
+{
+	long local = (long)t->sec + t->utc_offset;
+	long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	long rem = local - days * 86400;
+	long y;
+	int m, d, off = t->utc_offset < 0 ? -t->utc_offset : t->utc_offset;
+	char frac[16] = "";
+	int n;
+
+	pftime_civil_from_days(days, &y, &m, &d);
+	if (t->has_frac)
+		snprintf(frac, sizeof(frac), ".%06d", t->usec);
+	n = snprintf(buf, size, "%04ld-%02d-%02dT%02ld:%02ld:%02ld%s%c%02d:%02d", y, m, d,
+		     rem / 3600, rem / 60 % 60, rem % 60, frac, t->utc_offset < 0 ? '-' : '+',
+		     off / 3600, off / 60 % 60);
+	return n < 0 ? 0 : (size_t)n;
+}

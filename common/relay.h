@@ -1,0 +1,83 @@
+/*
+ * relay - what probewatch knows about each downstream server.
+ *
+ * A relay is host[addr]:port as Postfix logs it (port 0 when the line had
+ * none).  For each, the table keeps probe counters for the summary, a
+ * sliding window of pipelining-type failures (lost connection at MAIL or
+ * RCPT, or a 221 taken as the RCPT reply, on a pipelined connection), and
+ * whether the relay is flagged.  relay_note_symptom() and
+ * relay_note_success() say when an alert is due; the caller builds it.
+ * The table is bounded; the oldest relay is dropped first and counted.
+ */
+#ifndef PW_RELAY_H
+#define PW_RELAY_H
+
+#include "classify.h"
+#include "pftime.h"
+
+#include <stddef.h>
+#include <time.h>
+
+#define RELAY_RECIPIENTS_MAX 10
+
+struct relay {
+	char *host, *addr;
+	int port;
+	/* counters for the summary */
+	unsigned long probes, successes, failures, suspect_successes;
+	unsigned long by_class_stage[FC_COUNT][ST_COUNT];
+	struct pftime first_seen, last_seen;
+	/* pipelining detection */
+	time_t *win_time;		/* ring of symptom times in the window */
+	char **win_rcpt;		/* and their recipients */
+	size_t win_cap, win_head, win_len;
+	int flagged;			/* pipelining_suspected raised, not yet recovered */
+	int ever_flagged, recovered;
+	time_t last_alert;		/* of pipelining_suspected */
+	time_t last_symptom;
+	unsigned long failures_since_flag;
+	unsigned long pipelining_alerts;
+};
+
+struct relay_table;
+
+struct relay_table *relay_table_create(size_t max_entries);
+void relay_table_free(struct relay_table *t);
+void relay_table_set_limit(struct relay_table *t, size_t max_entries);
+size_t relay_table_count(const struct relay_table *t);
+unsigned long relay_table_dropped(const struct relay_table *t);
+
+/*
+ * The relay for host[addr]:port, created when absent.  With port 0 an
+ * existing relay of the same host and address is taken, whatever its port.
+ */
+struct relay *relay_get(struct relay_table *t, const char *host, size_t hlen, const char *addr,
+			size_t alen, int port, const struct pftime *when);
+
+/* Count one probe result in the summary counters. */
+void relay_count_probe(struct relay *r, const struct classification *c,
+		       const struct pftime *when);
+
+/*
+ * A pipelining symptom at 'when' for 'rcpt'.  Returns 1 when a
+ * pipelining_suspected alert is due (threshold reached, none raised for
+ * this relay within the window); *count is the number in the window.
+ */
+int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rlen,
+		       unsigned threshold, long window, size_t *count);
+/* The window's oldest time and its recipients (at most RELAY_RECIPIENTS_MAX). */
+time_t relay_window_first(const struct relay *r);
+size_t relay_window_recipients(const struct relay *r, const char **rcpt, size_t max);
+
+/*
+ * A successful probe.  Returns 1 when a flagged relay has recovered: the
+ * probe ran without PIPELINING, or a whole window passed since the last
+ * symptom.  *previous is then the failures counted while flagged.
+ */
+int relay_note_success(struct relay *r, time_t when, int pipelined, long window,
+		       unsigned long *previous);
+
+typedef void (*relay_walk_fn)(const struct relay *r, void *ctx);
+void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * remedy - remediation text for the pipelining failure (see remedy.h).
+ */
+#include "remedy.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+/* 4 or 6 for an address literal, 0 for anything else. */
+static int address_family(const char *addr, size_t alen, char *out, size_t outsize)
+{
+	unsigned char bin[16];
+
+	if (alen == 0 || alen >= outsize || alen > 45)
+		return 0;
+	memcpy(out, addr, alen);
+	out[alen] = 0;
+	if (strncmp(out, "IPv6:", 5) == 0)
+		memmove(out, out + 5, alen - 4);
+	if (inet_pton(AF_INET, out, bin) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, out, bin) == 1)
+		return 6;
+	return 0;
+}
+
+size_t remedy_cidr_line(char *buf, size_t size, const char *addr, size_t alen)
+{
+	char a[64];
+	int fam = address_family(addr, alen, a, sizeof(a));
+	int n;
+
+	if (fam == 0)
+		n = snprintf(buf, size, "SERVER-ADDRESS/32 pipelining");
+	else
+		n = snprintf(buf, size, "%s/%d pipelining", a, fam == 4 ? 32 : 128);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen)
+{
+	char line[96];
+	int n;
+
+	remedy_cidr_line(line, sizeof(line), addr, alen);
+	n = snprintf(buf, size,
+		     "Stop pipelining to this server: add '%s' to a cidr: table named by "
+		     "smtp_discard_ehlo_keyword_address_maps (e.g. "
+		     "smtp_discard_ehlo_keyword_address_maps = cidr:/etc/postfix/esmtp_access), "
+		     "or set -o smtp_discard_ehlo_keywords=pipelining on its transport in "
+		     "master.cf; run postfix reload; then flush the cached failures: postfix "
+		     "stop, remove them with postmap -d ADDRESS "
+		     "btree:/var/lib/postfix/verify_cache (or delete verify_cache.db), "
+		     "postfix start.",
+		     line);
+	return n < 0 ? 0 : (size_t)n;
+}

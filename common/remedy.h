@@ -1,0 +1,19 @@
+/*
+ * remedy - the administrator's fix for a relay that breaks on pipelining.
+ *
+ * remedy_pipelining() writes the remediation text for host[addr]: the
+ * cidr: line for smtp_discard_ehlo_keyword_address_maps (or the
+ * per-transport smtp_discard_ehlo_keywords), postfix reload, and flushing
+ * the stale failures from the verify cache.  An address that is not a
+ * plain IPv4 or IPv6 literal is never copied into the text.
+ */
+#ifndef PW_REMEDY_H
+#define PW_REMEDY_H
+
+#include <stddef.h>
+
+size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen);
+/* The cidr: table line for the address, e.g. "192.168.10.20/32 pipelining". */
+size_t remedy_cidr_line(char *buf, size_t size, const char *addr, size_t alen);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * summary - per-relay report (see summary.h).
+ */
+#include "summary.h"
+#include "remedy.h"
+#include "utf8.h"
+#include "xmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct relay_list {
+	const struct relay **v;
+	size_t n, cap;
+};
+
+static void collect(const struct relay *r, void *ctx)
+{
+	struct relay_list *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = r;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct relay *x = *(const struct relay *const *)a;
+	const struct relay *y = *(const struct relay *const *)b;
+	int c = strcmp(x->host, y->host);
+
+	if (c == 0)
+		c = strcmp(x->addr, y->addr);
+	return c ? c : x->port - y->port;
+}
+
+/* Names from the log are printed cleaned: no control bytes reach the terminal. */
+static void put_clean(FILE *fp, const char *s)
+{
+	char buf[256];
+	size_t n = text_clean(s, strlen(s), buf, sizeof(buf), TEXT_NO_CONTROLS, NULL);
+
+	fwrite(buf, 1, n, fp);
+}
+
+static void print_time(FILE *fp, const char *label, const struct pftime *t)
+{
+	char buf[64];
+
+	pftime_format(t, buf, sizeof(buf));
+	fprintf(fp, "  %-12s %s\n", label, buf);
+}
+
+static void print_relay(FILE *fp, const struct relay *r)
+{
+	unsigned long pipelining = r->by_class_stage[FC_LOST_CONNECTION][ST_MAIL] +
+				   r->by_class_stage[FC_LOST_CONNECTION][ST_RCPT];
+	int first = 1;
+	char remedy[1024];
+
+	fputs("relay ", fp);
+	put_clean(fp, r->host);
+	fputc('[', fp);
+	put_clean(fp, r->addr);
+	fputc(']', fp);
+	if (r->port)
+		fprintf(fp, ":%d", r->port);
+	fputc('\n', fp);
+	fprintf(fp, "  %-12s %lu (succeeded %lu, suspect success %lu, failed %lu)\n", "probes",
+		r->probes, r->successes, r->suspect_successes, r->failures);
+	fprintf(fp, "  %-12s", "failures");
+	for (int c = 1; c < FC_COUNT; c++)
+		for (int s = 0; s < ST_COUNT; s++)
+			if (r->by_class_stage[c][s]) {
+				const char *stage = smtp_stage_name(s);
+
+				fprintf(fp, "%s %s%s%s %lu", first ? "" : ",", failure_class_name(c),
+					stage ? "/" : "", stage ? stage : "",
+					r->by_class_stage[c][s]);
+				first = 0;
+			}
+	fprintf(fp, "%s\n", first ? " none" : "");
+	print_time(fp, "first seen", &r->first_seen);
+	print_time(fp, "last seen", &r->last_seen);
+	if (r->flagged) {
+		fprintf(fp, "  %-12s PIPELINING SUSPECTED: the server drops the connection (or answers "
+			    "the QUIT) when Postfix pipelines MAIL FROM/RCPT TO/RSET/QUIT; "
+			    "%lu such probe failures\n",
+			"verdict", pipelining + r->suspect_successes);
+	} else if (r->suspect_successes) {
+		fprintf(fp, "  %-12s SUSPECT: %lu probes took a 221 reply as the RCPT answer, so "
+			    "every address verifies\n",
+			"verdict", r->suspect_successes);
+	} else if (r->recovered) {
+		fprintf(fp, "  %-12s recovered: probes succeed again after the pipelining "
+			    "failures\n",
+			"verdict");
+	} else if (r->failures) {
+		fprintf(fp, "  %-12s failing: %lu of %lu probes failed\n", "verdict", r->failures,
+			r->probes);
+	} else {
+		fprintf(fp, "  %-12s ok\n", "verdict");
+	}
+	if (r->flagged || r->suspect_successes) {
+		remedy_pipelining(remedy, sizeof(remedy), r->addr, strlen(r->addr));
+		fprintf(fp, "  %-12s %s\n", "remediation", remedy);
+	}
+	fputc('\n', fp);
+}
+
+void summary_print(FILE *fp, const struct engine *e)
+{
+	const struct engine_stats *st = engine_stats(e);
+	struct corr_counts cc;
+	struct relay_list l = {0};
+
+	corr_counts(engine_corr(e), &cc);
+	fprintf(fp, "probewatch-scan summary\n");
+	fprintf(fp, "  lines        %lu (Postfix events %lu, other Postfix %lu, other programs %lu, "
+		    "malformed %lu, overlong %lu)\n",
+		st->lines,
+		st->lines - st->ignored - st->foreign - st->malformed - st->overlong, st->ignored,
+		st->foreign, st->malformed, st->overlong);
+	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
+	fprintf(fp, "  rejects      %lu unverified-recipient rejects\n", cc.rejects);
+	fprintf(fp, "  alerts      ");
+	for (int k = 0; k < EA_OTHER; k++)
+		fprintf(fp, " %s %lu%s", engine_alert_kind_name(k), st->alerts[k],
+			k + 1 < EA_OTHER ? "," : "\n");
+	fputc('\n', fp);
+	relay_walk(corr_relays(engine_corr(e)), collect, &l);
+	if (l.n == 0)
+		fprintf(fp, "no probes to a relay seen\n");
+	qsort(l.v, l.n, sizeof(*l.v), by_name);
+	for (size_t i = 0; i < l.n; i++)
+		print_relay(fp, l.v[i]);
+	free(l.v);
+}
