@@ -163,9 +163,15 @@ static size_t rcpt_key(char *key, const char *addr, size_t len)
 	return len;
 }
 
+/* A C string of at most cap bytes; a NUL in the log becomes '?'. */
 static char *dup_str(struct pf_str s, size_t cap)
 {
-	return xmemdup(s.p ? s.p : "", s.len > cap ? cap : s.len);
+	char *d = xmemdup(s.p ? s.p : "", s.len > cap ? cap : s.len);
+
+	for (size_t i = 0; i < s.len && i < cap; i++)
+		if (d[i] == 0)
+			d[i] = '?';
+	return d;
 }
 
 static struct qinfo *queue_get(struct corr *c, struct pf_str host, struct pf_str qid,
@@ -265,7 +271,8 @@ static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev,
 			v->relay_host = dup_str(ev->relay.name, 255);
 		return NULL;
 	}
-	struct relay *r = relay_get(c->relays, host, hlen, addr, alen, port, &ev->time);
+	struct relay *r = relay_get(c->relays, ev->host.p, ev->host.len, host, hlen, addr, alen,
+				    port, &ev->time);
 
 	v->relay_host = xstrdup(r->host);
 	v->relay_addr = xstrdup(r->addr);
@@ -289,8 +296,8 @@ static void corr_replay_attempts(struct corr *c, struct qinfo *q, const struct p
 {
 	for (int i = 0; i < q->nattempts; i++) {
 		struct attempt *a = &q->attempt[i];
-		struct relay *r = relay_get(c->relays, a->host, strlen(a->host), a->addr,
-					    strlen(a->addr), 0, &ev->time);
+		struct relay *r = relay_get(c->relays, ev->host.p, ev->host.len, a->host,
+					    strlen(a->host), a->addr, strlen(a->addr), 0, &ev->time);
 
 		relay_count_probe(r, &a->cls, &ev->time);
 		if (a->pipelined && classify_is_pipelining_symptom(&a->cls))
@@ -350,8 +357,6 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	else
 		classify_reason(ev->reason.p, ev->reason.len, &v->cls);
 	r = probe_relay(c, ev, v);
-	if (q)
-		corr_replay_attempts(c, q, ev, v->to);
 	if (r)
 		relay_count_probe(r, &v->cls, &ev->time);
 	/* The probe's own connection pipelined and died at MAIL or RCPT. */
@@ -362,6 +367,8 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
 		remember_failure(c, v);
 	}
+	if (q)
+		corr_replay_attempts(c, q, ev, v->to);
 	if (v->pipelining_symptom)
 		corr_symptom(c, r, ev, v->to);
 	if (v->cls.cls == FC_NONE && r) {

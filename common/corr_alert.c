@@ -87,8 +87,9 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 	alert_text(a, "postfix_status", v->status, strlen(v->status), KEEP);
 	alert_text(a, "reason", v->reason, strlen(v->reason), R_REASON);
 	class_fields(a, &v->cls);
-	if (v->relay_host && v->cls.cls != FC_CONNECT_FAILED && v->cls.cls != FC_DNS)
-		alert_bool(a, "pipelining", v->pipelined, R_EXTRA);
+	if (v->relay_port && !v->cls.suspended && v->cls.cls != FC_CONNECT_FAILED &&
+	    v->cls.cls != FC_DNS)
+		alert_bool(a, "pipelining_discarded", !v->pipelined, R_EXTRA);
 	if (suspected_cause) {
 		alert_const(a, "suspected_cause", suspected_cause, KEEP);
 		remediation(a, v->relay_addr);

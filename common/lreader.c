@@ -69,7 +69,7 @@ enum lreader_status lreader_next(struct lreader *r, const char **line, size_t *l
 			r->start += n + 1;
 			r->scan = 0;
 			r->offset += n + 1;
-			if (r->skipping) {
+			if (r->skipping || n > r->max_line) {
 				r->skipping = 0;
 				return LR_OVERLONG;
 			}

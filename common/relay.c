@@ -21,6 +21,7 @@ static void relay_free(void *p)
 		free(r->win_rcpt[i]);
 	free(r->win_rcpt);
 	free(r->win_time);
+	free(r->mta);
 	free(r->host);
 	free(r->addr);
 	free(r);
@@ -67,7 +68,7 @@ static int match_host_addr(const char *key, size_t len, void *value, void *ctx)
 {
 	struct same_host *s = ctx;
 
-	/* keys are "host[addr]:port"; compare up to the ':' after ']' */
+	/* keys are "mta host[addr]:port"; compare up to the ':' after ']' */
 	if (len > s->len && memcmp(key, s->key, s->len) == 0 && key[s->len] == ':') {
 		s->found = value;
 		return 1;
@@ -75,18 +76,22 @@ static int match_host_addr(const char *key, size_t len, void *value, void *ctx)
 	return 0;
 }
 
-struct relay *relay_get(struct relay_table *t, const char *host, size_t hlen, const char *addr,
-			size_t alen, int port, const struct pftime *when)
+struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, const char *host,
+			size_t hlen, const char *addr, size_t alen, int port,
+			const struct pftime *when)
 {
-	char key[600];
+	char key[900];
 	int n;
 	struct relay *r;
 
+	if (mlen > 255)
+		mlen = 255;
 	if (hlen > 255)
 		hlen = 255;
 	if (alen > 64)
 		alen = 64;
-	n = snprintf(key, sizeof(key), "%.*s[%.*s]:%d", (int)hlen, host, (int)alen, addr, port);
+	n = snprintf(key, sizeof(key), "%.*s %.*s[%.*s]:%d", (int)mlen, mta, (int)hlen, host,
+		     (int)alen, addr, port);
 	if ((r = htab_find(t->tab, key, (size_t)n)) != NULL) {
 		htab_enter(t->tab, key, (size_t)n, r, when->sec);
 		return r;
@@ -99,6 +104,7 @@ struct relay *relay_get(struct relay_table *t, const char *host, size_t hlen, co
 			return s.found;
 	}
 	r = xcalloc(1, sizeof(*r));
+	r->mta = xmemdup(mta, mlen);
 	r->host = xmemdup(host, hlen);
 	r->addr = xmemdup(addr, alen);
 	r->port = port;

@@ -2,7 +2,8 @@
  * relay - what probewatch knows about each downstream server.
  *
  * A relay is host[addr]:port as Postfix logs it (port 0 when the line had
- * none).  For each, the table keeps probe counters for the summary, a
+ * none), as seen by one MTA (the syslog host): each MTA has its own
+ * configuration, so a fix on one is not a fix on another.  For each, the table keeps probe counters for the summary, a
  * sliding window of pipelining-type failures (lost connection at MAIL or
  * RCPT, or a 221 taken as the RCPT reply, on a pipelined connection), and
  * whether the relay is flagged.  relay_note_symptom() and
@@ -21,6 +22,7 @@
 #define RELAY_RECIPIENTS_MAX 10
 
 struct relay {
+	char *mta;		/* the syslog host whose Postfix talks to it */
 	char *host, *addr;
 	int port;
 	/* counters for the summary */
@@ -51,8 +53,9 @@ unsigned long relay_table_dropped(const struct relay_table *t);
  * The relay for host[addr]:port, created when absent.  With port 0 an
  * existing relay of the same host and address is taken, whatever its port.
  */
-struct relay *relay_get(struct relay_table *t, const char *host, size_t hlen, const char *addr,
-			size_t alen, int port, const struct pftime *when);
+struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, const char *host,
+			size_t hlen, const char *addr, size_t alen, int port,
+			const struct pftime *when);
 
 /* Count one probe result in the summary counters. */
 void relay_count_probe(struct relay *r, const struct classification *c,

@@ -29,7 +29,10 @@ static int by_name(const void *a, const void *b)
 {
 	const struct relay *x = *(const struct relay *const *)a;
 	const struct relay *y = *(const struct relay *const *)b;
-	int c = strcmp(x->host, y->host);
+	int c = strcmp(x->mta, y->mta);
+
+	if (c == 0)
+		c = strcmp(x->host, y->host);
 
 	if (c == 0)
 		c = strcmp(x->addr, y->addr);
@@ -67,7 +70,9 @@ static void print_relay(FILE *fp, const struct relay *r)
 	fputc(']', fp);
 	if (r->port)
 		fprintf(fp, ":%d", r->port);
-	fputc('\n', fp);
+	fputs(" (from ", fp);
+	put_clean(fp, r->mta);
+	fputs(")\n", fp);
 	fprintf(fp, "  %-12s %lu (succeeded %lu, suspect success %lu, failed %lu)\n", "probes",
 		r->probes, r->successes, r->suspect_successes, r->failures);
 	fprintf(fp, "  %-12s", "failures");
