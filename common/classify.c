@@ -70,7 +70,11 @@ static void classify_reply(const char *p, size_t len, const char *code,
 			   struct classification *out)
 {
 	const char *end = p + len;
-	const char *r = find(p, len, " (in reply to ");
+	const char *r = NULL, *q = p;
+
+	/* The last one: the server's own text may contain the phrase. */
+	while ((q = find(q, (size_t)(end - q), " (in reply to ")) != NULL)
+		r = q++;
 
 	if (end - code >= 3 && code[0] >= '2' && code[0] <= '5' && code[1] >= '0' &&
 	    code[1] <= '9' && code[2] >= '0' && code[2] <= '9')

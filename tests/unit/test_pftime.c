@@ -1,0 +1,139 @@
+/*
+ * test_pftime - timestamps: formats, year inference, time zones.
+ */
+#include "testutil.h"
+
+#include "pftime.h"
+
+#include <stdio.h>
+
+#define T_2026_11_25 1795564800L /* 2026-11-25T00:00:00Z */
+#define T_2027_01_01 1798761600L
+
+static time_t stamp(struct pfclock *c, const char *s)
+{
+	struct pftime t;
+	size_t used;
+
+	assert_int_equal(pfclock_parse(c, s, strlen(s), &t, &used), 0);
+	return t.sec;
+}
+
+static void test_civil_round_trip(void **state)
+{
+	(void)state;
+	for (long z = -800000; z < 800000; z += 37) {
+		long y;
+		int m, d;
+
+		pftime_civil_from_days(z, &y, &m, &d);
+		assert_int_equal(pftime_days_from_civil(y, m, d), z);
+	}
+	assert_int_equal(pftime_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(pftime_days_from_civil(2026, 11, 25) * 86400L, T_2026_11_25);
+}
+
+static void test_year_from_now(void **state)
+{
+	struct pfclock *c = pfclock_create("UTC");
+
+	(void)state;
+	/* Before any line: the latest year not after the reference. */
+	pfclock_set_reference(c, T_2026_11_25 + 12 * 3600);
+	assert_int_equal(stamp(c, "Nov 25 01:00:00"), T_2026_11_25 + 3600);
+	pfclock_set_reference(c, T_2026_11_25);
+	assert_int_equal(stamp(c, "Dec 31 23:00:00"),
+			 pftime_days_from_civil(2025, 12, 31) * 86400L + 23 * 3600);
+	pfclock_free(c);
+}
+
+static void test_new_year(void **state)
+{
+	struct pfclock *c = pfclock_create("UTC");
+
+	(void)state;
+	/* A file written up to just after New Year. */
+	pfclock_set_reference(c, T_2027_01_01 + 600);
+	assert_int_equal(stamp(c, "Dec 31 23:59:58"), T_2027_01_01 - 2);
+	assert_int_equal(stamp(c, "Jan  1 00:00:01"), T_2027_01_01 + 1);
+	/* A line a little older than the newest keeps the newest's year. */
+	assert_int_equal(stamp(c, "Dec 31 23:59:59"), T_2027_01_01 - 1);
+	/* After a quiet weekend the year does not go backwards. */
+	assert_int_equal(stamp(c, "Jan  4 08:00:00"), T_2027_01_01 + 3 * 86400 + 8 * 3600);
+	pfclock_free(c);
+}
+
+static void test_zones(void **state)
+{
+	struct pfclock *c = pfclock_create("Europe/Berlin");
+	struct pftime t;
+	size_t used;
+	char buf[64];
+
+	(void)state;
+	if (pftime_zone_valid("Europe/Berlin") != 0) {
+		pfclock_free(c);
+		skip(); /* tzdata missing: install-deps installs it */
+	}
+	pfclock_set_reference(c, T_2027_01_01);
+	/* winter: +01:00 */
+	assert_int_equal(pfclock_parse(c, "Nov 25 16:41:14", 15, &t, &used), 0);
+	assert_int_equal(t.utc_offset, 3600);
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T16:41:14+01:00");
+	/* summer: +02:00 */
+	assert_int_equal(pfclock_parse(c, "Jul  1 12:00:00", 15, &t, &used), 0);
+	assert_int_equal(t.utc_offset, 7200);
+	assert_int_equal(t.sec, pftime_days_from_civil(2026, 7, 1) * 86400L + 10 * 3600);
+	/* RFC 3339 without an offset is read in the zone, with one it is not. */
+	assert_int_equal(stamp(c, "2026-07-01T12:00:00"),
+			 pftime_days_from_civil(2026, 7, 1) * 86400L + 10 * 3600);
+	assert_int_equal(stamp(c, "2026-07-01T12:00:00-05:30"),
+			 pftime_days_from_civil(2026, 7, 1) * 86400L + 17 * 3600 + 1800);
+	pfclock_free(c);
+	assert_int_not_equal(pftime_zone_valid("Not/AZone"), 0);
+	assert_int_not_equal(pftime_zone_valid("../../etc/passwd"), 0);
+	assert_int_equal(pftime_zone_valid(""), 0);
+	assert_int_equal(pftime_zone_valid("CET-1CEST,M3.5.0,M10.5.0/3"), 0);
+}
+
+static void test_format(void **state)
+{
+	struct pftime t = {.sec = 1795624874, .usec = 5, .utc_offset = -(5 * 3600 + 1800),
+			   .has_frac = 1};
+	char buf[64];
+
+	(void)state;
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T11:11:14.000005-05:30");
+}
+
+static void test_cache_and_used(void **state)
+{
+	struct pfclock *c = pfclock_create("UTC");
+	struct pftime t;
+	size_t used;
+	const char *a = "2026-11-25T16:41:14.5+00:00 host";
+	const char *b = "2026-11-25T16:41:14.5+00:00Z host";
+
+	(void)state;
+	assert_int_equal(pfclock_parse(c, a, strlen(a), &t, &used), 0);
+	assert_int_equal(used, 27);
+	assert_int_equal(t.usec, 500000);
+	/* Same prefix, different stamp: not taken from the cache. */
+	assert_int_equal(pfclock_parse(c, b, strlen(b), &t, &used), 0);
+	assert_int_equal(used, 27);
+	assert_int_equal(pfclock_parse(c, a, 10, &t, &used), -1);
+	pfclock_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_civil_round_trip), cmocka_unit_test(test_year_from_now),
+		cmocka_unit_test(test_new_year),	 cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_format),		 cmocka_unit_test(test_cache_and_used),
+	};
+
+	return cmocka_run_group_tests_name("pftime", tests, NULL, NULL);
+}
