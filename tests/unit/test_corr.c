@@ -1,0 +1,410 @@
+/*
+ * test_corr - the correlator, driven through the engine with log lines:
+ * linking rejects to probes, the pipelining window, recovery, connection
+ * reuse, expiry and bounded memory.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+
+static struct collected got;
+
+static int teardown(void **state)
+{
+	(void)state;
+	collected_clear(&got);
+	return 0;
+}
+
+/* hh:mm:ss of Nov 25 2026 from a second count. */
+static const char *at(int sec)
+{
+	static char buf[4][32];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "Nov 25 %02d:%02d:%02d", sec / 3600 % 24,
+		 sec / 60 % 60, sec % 60);
+	return buf[i];
+}
+
+static void probe(struct engine *e, int sec, const char *qid, const char *rcpt, int pid,
+		  const char *relay, const char *dsn, const char *status, const char *reason)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "%s mta postfix/qmgr[10]: %s: from=<address-verify@example.com>, size=227, "
+		 "nrcpt=1 (queue active)",
+		 at(sec), qid);
+	feed(e, line);
+	snprintf(line, sizeof(line),
+		 "%s mta postfix/smtp[%d]: %s: to=<%s>, relay=%s, delay=0.01, delays=0/0/0/0, "
+		 "dsn=%s, status=%s (%s)",
+		 at(sec), pid, qid, rcpt, relay, dsn, status, reason);
+	feed(e, line);
+	snprintf(line, sizeof(line), "%s mta postfix/qmgr[10]: %s: removed", at(sec), qid);
+	feed(e, line);
+}
+
+#define EXCH "exchange.example.com[192.168.10.20]:25"
+#define LOST "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO"
+#define OK250 "250 2.1.5 Recipient OK"
+
+static void fail_probe(struct engine *e, int sec, const char *qid, const char *rcpt)
+{
+	probe(e, sec, qid, rcpt, 100, EXCH, "4.4.2", "undeliverable", LOST);
+}
+
+static void reject(struct engine *e, int sec, const char *rcpt, const char *reason)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "%s mta postfix/smtpd[20]: NOQUEUE: reject: RCPT from "
+		 "client.example.org[198.51.100.7]: 450 4.1.1 <%s>: Recipient address rejected: "
+		 "unverified address: %s; from=<a@example.org> to=<%s> proto=ESMTP "
+		 "helo=<client.example.org>",
+		 at(sec), rcpt, reason, rcpt);
+	feed(e, line);
+}
+
+static void test_seed_scenario(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	json_t *a;
+
+	(void)state;
+	fail_probe(e, 60000, "CB1223A942", "user@example.com");
+	reject(e, 60003, "user@example.com", LOST);
+	fail_probe(e, 60004, "5E2C61020F4", "user2@example.com");
+	reject(e, 60006, "user2@example.com", LOST);
+	assert_int_equal(count_event(&got, "probe_failed"), 2);
+	assert_int_equal(count_event(&got, "recipient_rejected"), 2);
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	a = find_event(&got, "probe_failed", 0);
+	assert_string_equal(field_str(a, "failure_class"), "lost_connection");
+	assert_string_equal(field_str(a, "smtp_stage"), "rcpt");
+	assert_string_equal(field_str(a, "suspected_cause"), "pipelined_quit");
+	assert_string_equal(field_str(a, "postfix_from"), "address-verify@example.com");
+	assert_string_equal(field_str(a, "probe_source"), "verify");
+	assert_non_null(strstr(field_str(a, "remediation"), "192.168.10.20/32 pipelining"));
+	assert_non_null(strstr(field_str(a, "remediation"), "smtp_discard_ehlo_keyword_address_maps"));
+	assert_non_null(strstr(field_str(a, "remediation"), "postfix reload"));
+	assert_non_null(strstr(field_str(a, "remediation"), "verify_cache"));
+	a = find_event(&got, "recipient_rejected", 0);
+	assert_string_equal(field_str(a, "probe_queueid"), "CB1223A942");
+	assert_string_equal(field_str(a, "postfix_helo"), "client.example.org");
+	assert_string_equal(field_str(a, "postfix_client_ip"), "198.51.100.7");
+	assert_int_equal(field_int(a, "postfix_status_code"), 450);
+	assert_string_equal(field_str(a, "source"), "log");
+	a = find_event(&got, "pipelining_suspected", 0);
+	assert_string_equal(field_str(a, "severity"), "critical");
+	assert_int_equal(field_int(a, "count"), 2);
+	assert_int_equal(field_int(a, "window_seconds"), 600);
+	assert_int_equal(field_int(a, "postfix_relay_port"), 25);
+	assert_int_equal(json_array_size(json_object_get(a, "recipients")), 2);
+	a = find_event(&got, "recipient_rejected", 3);
+	assert_string_equal(field_str(a, "probe_queueid"), "5E2C61020F4");
+	engine_free(e);
+}
+
+static void test_window_and_threshold(void **state)
+{
+	struct engine *e = test_engine(&got, "pipelining_threshold=3", "pipelining_window=10m", NULL);
+
+	(void)state;
+	/* 3 failures, but never 3 within 10 minutes. */
+	fail_probe(e, 1000, "A00000001", "a@example.com");
+	fail_probe(e, 1400, "A00000002", "b@example.com");
+	fail_probe(e, 1700, "A00000003", "c@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	/* A third within the window of the previous two. */
+	fail_probe(e, 1800, "A00000004", "d@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	assert_int_equal(field_int(find_event(&got, "pipelining_suspected", 0), "count"), 3);
+	/* More in the same window: no second alert. */
+	for (int i = 0; i < 5; i++) {
+		char qid[32];
+
+		snprintf(qid, sizeof(qid), "B0000000%d", i);
+		fail_probe(e, 1810 + i, qid, "e@example.com");
+	}
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	/* A window later it is raised again. */
+	fail_probe(e, 2500, "C00000001", "f@example.com");
+	fail_probe(e, 2501, "C00000002", "g@example.com");
+	fail_probe(e, 2502, "C00000003", "h@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 2);
+	engine_free(e);
+}
+
+static void test_connection_reuse_is_not_recovery(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	char line[512];
+
+	(void)state;
+	fail_probe(e, 100, "D00000001", "a@example.com");
+	fail_probe(e, 101, "D00000002", "b@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	/* Queued probes succeed over a kept connection: still broken. */
+	probe(e, 102, "D00000003", "c@example.com", 101, EXCH ", conn_use=2", "2.1.5",
+	      "deliverable", OK250);
+	probe(e, 103, "D00000004", "d@example.com", 101, EXCH, "2.1.5", "deliverable", OK250);
+	assert_int_equal(count_event(&got, "relay_recovered"), 0);
+	/* The fix: that process discards PIPELINING, then its probe succeeds. */
+	snprintf(line, sizeof(line), "%s mta postfix/smtp[102]: discarding EHLO keywords: PIPELINING",
+		 at(200));
+	feed(e, line);
+	/* Another process without the fix proves nothing. */
+	probe(e, 201, "D00000005", "e@example.com", 103, EXCH, "2.1.5", "deliverable", OK250);
+	assert_int_equal(count_event(&got, "relay_recovered"), 0);
+	probe(e, 202, "D00000006", "f@example.com", 102, EXCH, "2.1.5", "deliverable", OK250);
+	assert_int_equal(count_event(&got, "relay_recovered"), 1);
+	json_t *a = find_event(&got, "relay_recovered", 0);
+
+	assert_string_equal(field_str(a, "recovery"), "pipelining_discarded");
+	assert_int_equal(field_int(a, "previous_failures"), 2);
+	engine_free(e);
+}
+
+static void test_recovery_after_clean_window(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	fail_probe(e, 100, "E00000001", "a@example.com");
+	fail_probe(e, 101, "E00000002", "b@example.com");
+	probe(e, 500, "E00000003", "c@example.com", 101, EXCH, "2.1.5", "deliverable", OK250);
+	assert_int_equal(count_event(&got, "relay_recovered"), 0);
+	probe(e, 800, "E00000004", "d@example.com", 101, EXCH, "2.1.5", "deliverable", OK250);
+	assert_int_equal(count_event(&got, "relay_recovered"), 1);
+	assert_string_equal(field_str(find_event(&got, "relay_recovered", 0), "recovery"),
+			    "window_clean");
+	engine_free(e);
+}
+
+static void test_discarded_pipelining_is_not_the_cause(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	char line[512];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		char qid[32];
+
+		snprintf(line, sizeof(line),
+			 "%s mta postfix/smtp[300]: discarding EHLO keywords: PIPELINING", at(10 + i));
+		feed(e, line);
+		snprintf(qid, sizeof(qid), "F0000000%d", i);
+		probe(e, 10 + i, qid, "a@example.com", 300, EXCH, "4.4.2", "undeliverable", LOST);
+	}
+	assert_int_equal(count_event(&got, "probe_failed"), 3);
+	assert_null(json_object_get(got.alert[0], "suspected_cause"));
+	assert_true(json_is_true(json_object_get(got.alert[0], "pipelining_discarded")));
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	engine_free(e);
+}
+
+static void test_suspect_success(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	json_t *a;
+
+	(void)state;
+	probe(e, 10, "G00000001", "any@example.net", 400, "127.0.0.1[127.0.0.1]:2534", "2.0.0",
+	      "deliverable", "221 2.0.0 Service closing transmission channel");
+	assert_int_equal(got.n, 1);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "event"), "probe_suspect_success");
+	assert_string_equal(field_str(a, "severity"), "critical");
+	assert_string_equal(field_str(a, "failure_class"), "suspect_success");
+	assert_string_equal(field_str(a, "suspected_cause"), "pipelined_quit");
+	engine_free(e);
+}
+
+static void test_link_later_and_expiry(void **state)
+{
+	struct engine *e = test_engine(&got, "state_max_age=1h", NULL);
+	json_t *a;
+
+	(void)state;
+	fail_probe(e, 1000, "H00000001", "User@Example.com");
+	/* From the verify cache, 50 minutes later, different case. */
+	reject(e, 4000, "user@example.com", LOST);
+	a = find_event(&got, "recipient_rejected", 0);
+	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
+	collected_clear(&got);
+	/* A different recipient with the same reason: linked by the reason. */
+	reject(e, 4001, "alias@example.com", LOST);
+	assert_string_equal(field_str(got.alert[0], "probe_queueid"), "H00000001");
+	collected_clear(&got);
+	/* A different reason for that recipient: no link. */
+	reject(e, 4002, "user@example.com", "host h[192.0.2.1] said: 550 5.1.1 User unknown");
+	assert_null(json_object_get(got.alert[0], "probe_queueid"));
+	collected_clear(&got);
+	/* Address verification in progress is never linked. */
+	reject(e, 4003, "user@example.com", "Address verification in progress");
+	assert_string_equal(field_str(got.alert[0], "failure_class"), "in_progress");
+	assert_string_equal(field_str(got.alert[0], "severity"), "info");
+	assert_null(json_object_get(got.alert[0], "probe_queueid"));
+	collected_clear(&got);
+	/* Two hours on, the verdict has expired; the queue ID is still known by reason. */
+	reject(e, 1000 + 7200 + 120, "user@example.com", LOST);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
+	assert_null(json_object_get(a, "postfix_relay_port"));
+	engine_free(e);
+}
+
+static void test_bounded_memory(void **state)
+{
+	struct engine *e = test_engine(&got, "state_max_entries=16", NULL);
+	struct corr_counts cc;
+	char line[512];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line),
+			 "%s mta postfix/qmgr[10]: %010X: from=<s@example.com>, size=1, nrcpt=1 "
+			 "(queue active)",
+			 at(10), 0x100000 + i);
+		feed(e, line);
+		snprintf(line, sizeof(line),
+			 "%s mta postfix/smtp[5]: %010X: to=<r%d@example.com>, relay=h%d[192.0.2.%d]:25, "
+			 "delay=0, delays=0/0/0/0, dsn=2.1.5, status=deliverable (250 Ok)",
+			 at(10), 0x200000 + i, i, i, i % 250);
+		feed(e, line);
+	}
+	corr_counts(engine_corr(e), &cc);
+	assert_true(cc.queue_ids <= 16);
+	assert_true(cc.recipients <= 16);
+	assert_true(cc.relays <= 16);
+	assert_true(cc.dropped >= 3 * (1000 - 16));
+	assert_int_equal(cc.probes, 1000);
+	engine_free(e);
+}
+
+static void test_removed_frees_queue_ids(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	struct corr_counts cc;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		char qid[32];
+
+		snprintf(qid, sizeof(qid), "%010X", 0x300000 + i);
+		probe(e, 10, qid, "a@example.com", 5, EXCH, "2.1.5", "deliverable", OK250);
+	}
+	corr_counts(engine_corr(e), &cc);
+	assert_int_equal(cc.queue_ids, 0);
+	assert_int_equal(cc.recipients, 1);
+	engine_free(e);
+}
+
+static void test_sendmail_bv_and_real_mail(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	feed(e, "Nov 25 10:00:00 mta postfix/pickup[1906]: D18291020F7: uid=0 from=<root>");
+	feed(e, "Nov 25 10:00:00 mta postfix/qmgr[10]: D18291020F7: from=<root@mta.example.com>, "
+		"size=263, nrcpt=1 (queue active)");
+	feed(e, "Nov 25 10:00:00 mta postfix/smtp[15195]: D18291020F7: to=<user@example.com>, "
+		"relay=" EXCH ", delay=0.02, delays=0.01/0/0/0, dsn=4.4.2, "
+		"status=undeliverable (" LOST ")");
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "probe_source"), "sendmail_bv");
+	assert_string_equal(field_str(got.alert[0], "postfix_from"), "root@mta.example.com");
+	/* Real mail failing the same way is not a probe. */
+	feed(e, "Nov 25 10:01:00 mta postfix/qmgr[10]: F3A4B1020F9: from=<s@example.org>, size=612, "
+		"nrcpt=1 (queue active)");
+	feed(e, "Nov 25 10:01:00 mta postfix/smtp[15215]: F3A4B1020F9: to=<real@example.com>, "
+		"relay=" EXCH ", delay=0.02, delays=0/0/0/0.02, dsn=4.4.2, "
+		"status=deferred (" LOST ")");
+	assert_int_equal(got.n, 1);
+	engine_free(e);
+}
+
+static void test_suspended_and_attempts(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	json_t *a;
+
+	(void)state;
+	/* qmgr had marked the destination dead: not this probe's connection. */
+	feed(e, "Nov 25 10:00:00 mta postfix/error[5]: 70F3F10246C: to=<user2@example.com>, "
+		"relay=none, delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (delivery "
+		"temporarily suspended: " LOST ")");
+	feed(e, "Nov 25 10:00:01 mta postfix/error[5]: 70F3F10246D: to=<user3@example.com>, "
+		"relay=none, delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (delivery "
+		"temporarily suspended: " LOST ")");
+	assert_int_equal(count_event(&got, "probe_failed"), 2);
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	a = got.alert[0];
+	assert_true(json_is_true(json_object_get(a, "suspended")));
+	assert_null(json_object_get(a, "suspected_cause"));
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.168.10.20");
+	collected_clear(&got);
+	/* Two next hops: the first fails in an intermediate line, the second too. */
+	feed(e, "Nov 25 10:05:00 mta postfix/relay/smtp[7]: 853011020F0: lost connection with "
+		"h1[192.0.2.1] while sending RCPT TO");
+	feed(e, "Nov 25 10:05:00 mta postfix/relay/smtp[7]: 853011020F0: to=<m@example.com>, "
+		"relay=h2[192.0.2.2]:2526, delay=0.03, delays=0/0/0.02/0.01, dsn=4.4.2, "
+		"status=undeliverable (lost connection with h2[192.0.2.2] while sending RCPT TO)");
+	feed(e, "Nov 25 10:05:01 mta postfix/relay/smtp[7]: 853011020F1: lost connection with "
+		"h1[192.0.2.1] while sending RCPT TO");
+	feed(e, "Nov 25 10:05:01 mta postfix/relay/smtp[7]: 853011020F1: to=<n@example.com>, "
+		"relay=h2[192.0.2.2]:2526, delay=0.03, delays=0/0/0.02/0.01, dsn=4.4.2, "
+		"status=undeliverable (lost connection with h2[192.0.2.2] while sending RCPT TO)");
+	assert_int_equal(count_event(&got, "probe_failed"), 2);
+	/* Both servers are flagged, h1 (tried first) from the intermediate lines. */
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 2);
+	a = find_event(&got, "pipelining_suspected", 0);
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.0.2.1");
+	assert_null(json_object_get(a, "postfix_relay_port"));
+	a = find_event(&got, "pipelining_suspected", 3);
+	assert_non_null(a);
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.0.2.2");
+	assert_int_equal(field_int(a, "postfix_relay_port"), 2526);
+	engine_free(e);
+}
+
+static void test_hosts_are_separate(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	feed(e, "Nov 25 10:00:00 mx1 postfix/smtp[1]: 1A2B3C4D5E: to=<a@example.com>, relay=" EXCH
+		", delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (" LOST ")");
+	feed(e, "Nov 25 10:00:01 mx2 postfix/smtp[1]: 1A2B3C4D5F: to=<b@example.com>, relay=" EXCH
+		", delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (" LOST ")");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	feed(e, "Nov 25 10:00:02 mx2 postfix/smtp[1]: 1A2B3C4D60: to=<c@example.com>, relay=" EXCH
+		", delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (" LOST ")");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	assert_string_equal(field_str(find_event(&got, "pipelining_suspected", 0), "host"), "mx2");
+	engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_seed_scenario, teardown),
+		cmocka_unit_test_teardown(test_window_and_threshold, teardown),
+		cmocka_unit_test_teardown(test_connection_reuse_is_not_recovery, teardown),
+		cmocka_unit_test_teardown(test_recovery_after_clean_window, teardown),
+		cmocka_unit_test_teardown(test_discarded_pipelining_is_not_the_cause, teardown),
+		cmocka_unit_test_teardown(test_suspect_success, teardown),
+		cmocka_unit_test_teardown(test_link_later_and_expiry, teardown),
+		cmocka_unit_test_teardown(test_bounded_memory, teardown),
+		cmocka_unit_test_teardown(test_removed_frees_queue_ids, teardown),
+		cmocka_unit_test_teardown(test_sendmail_bv_and_real_mail, teardown),
+		cmocka_unit_test_teardown(test_suspended_and_attempts, teardown),
+		cmocka_unit_test_teardown(test_hosts_are_separate, teardown),
+	};
+
+	return cmocka_run_group_tests_name("corr", tests, NULL, NULL);
+}
