@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define ALERT_MAX_FIELDS 48
+#define ALERT_SHORT_FIELD 64
 
 struct alert {
 	json_t *obj;
@@ -170,6 +171,27 @@ char *alert_render(struct alert *a, size_t *lenp)
 			break;
 		json_object_del(a->obj, a->field[best].key);
 		json_object_set_new(a->obj, "truncated", json_true());
+		free(out);
+		out = json_dumps(a->obj, JSON_COMPACT);
+		if (out == NULL)
+			json_oom();
+		len = strlen(out);
+	}
+	if (len > ALERT_BUDGET) {
+		/* Only required fields left: shorten every long string. */
+		const char *key;
+		json_t *v;
+		char buf[ALERT_SHORT_FIELD];
+
+		json_object_foreach(a->obj, key, v)
+		{
+			if (json_is_string(v) && json_string_length(v) > sizeof(buf)) {
+				size_t n = text_clean(json_string_value(v), json_string_length(v),
+						      buf, sizeof(buf), 0, NULL);
+
+				json_string_setn(v, buf, n);
+			}
+		}
 		free(out);
 		out = json_dumps(a->obj, JSON_COMPACT);
 		if (out == NULL)

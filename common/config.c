@@ -104,7 +104,7 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 	const char *p = v;
 
 	if (*p == 0) {
-		snprintf(why, whylen, "at least one sink is needed");
+		snprintf(why, whylen, "a comma list of syslog, stdout, file:/PATH");
 		return -1;
 	}
 	while (*p) {
@@ -122,7 +122,9 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 		else if (e - p > 6 && !memcmp(p, "file:/", 6))
 			;
 		else {
-			snprintf(why, whylen, "'%.*s' is not syslog, stdout or file:/PATH",
+			snprintf(why, whylen,
+				 "a comma list of syslog, stdout, file:/PATH ('%.*s' is none of "
+				 "them)",
 				 (int)(e - p > 100 ? 100 : e - p), p);
 			return -1;
 		}

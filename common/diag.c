@@ -18,6 +18,12 @@ static int diag_syslog;
 static jmp_buf *diag_fatal_env;
 static char diag_fatal_text[1024];
 static unsigned long diag_warnings;
+static void (*diag_hook)(const char *, const char *);
+
+void diag_set_hook(void (*hook)(const char *level, const char *text))
+{
+	diag_hook = hook;
+}
 
 void diag_init(const char *progname)
 {
@@ -63,6 +69,8 @@ static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
 			*p = ' ';
 	if (prio == LOG_CRIT)
 		snprintf(diag_fatal_text, sizeof(diag_fatal_text), "%s", buf);
+	if (diag_hook)
+		diag_hook(level, buf);
 	if (diag_syslog)
 		syslog(prio, "%s%s", level, buf);
 	else

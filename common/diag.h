@@ -20,6 +20,8 @@ void diag_init(const char *progname);
 void diag_use_syslog(const char *ident, int facility);
 void diag_use_stderr(void);
 void diag_set_fatal_jump(jmp_buf *env);
+/* For tests: also pass every message (without prefix) to hook. */
+void diag_set_hook(void (*hook)(const char *level, const char *text));
 const char *diag_last_fatal(void);
 unsigned long diag_warning_count(void);
 
