@@ -41,8 +41,9 @@ static json_t *json_checked(json_t *j)
 static void alert_set(struct alert *a, const char *key, json_t *value, int rank)
 {
 	json_object_set_new(a->obj, key, json_checked(value));
+	/* Keys are string literals: the same key is the same pointer. */
 	for (size_t i = 0; i < a->nfields; i++)
-		if (strcmp(a->field[i].key, key) == 0) {
+		if (a->field[i].key == key) {
 			a->field[i].rank = rank;
 			return;
 		}
@@ -151,14 +152,33 @@ long long alert_get_int(const struct alert *a, const char *key)
 	return json_integer_value(json_object_get(a->obj, key));
 }
 
+/*
+ * Compact JSON into one buffer sized for the budget; json_dumpb writes
+ * straight into it, and says how much it needed when that was more.
+ */
+static char *alert_dump(json_t *obj, size_t *lenp)
+{
+	size_t size = ALERT_BUDGET + 256;
+	char *out = xmalloc(size + 1);
+	size_t need = json_dumpb(obj, out, size, JSON_COMPACT);
+
+	if (need == 0)
+		json_oom();
+	if (need > size) {
+		out = xrealloc(out, need + 1);
+		if (json_dumpb(obj, out, need, JSON_COMPACT) != need)
+			json_oom();
+	}
+	out[need] = 0;
+	*lenp = need;
+	return out;
+}
+
 char *alert_render(struct alert *a, size_t *lenp)
 {
-	char *out = json_dumps(a->obj, JSON_COMPACT);
 	size_t len;
+	char *out = alert_dump(a->obj, &len);
 
-	if (out == NULL)
-		json_oom();
-	len = strlen(out);
 	while (len > ALERT_BUDGET) {
 		/* Drop the optional field of highest rank still present. */
 		size_t best = a->nfields;
@@ -172,10 +192,7 @@ char *alert_render(struct alert *a, size_t *lenp)
 		json_object_del(a->obj, a->field[best].key);
 		json_object_set_new(a->obj, "truncated", json_true());
 		free(out);
-		out = json_dumps(a->obj, JSON_COMPACT);
-		if (out == NULL)
-			json_oom();
-		len = strlen(out);
+		out = alert_dump(a->obj, &len);
 	}
 	if (len > ALERT_BUDGET) {
 		/* Only required fields left: shorten every long string. */
@@ -193,10 +210,7 @@ char *alert_render(struct alert *a, size_t *lenp)
 			}
 		}
 		free(out);
-		out = json_dumps(a->obj, JSON_COMPACT);
-		if (out == NULL)
-			json_oom();
-		len = strlen(out);
+		out = alert_dump(a->obj, &len);
 	}
 	if (lenp)
 		*lenp = len;

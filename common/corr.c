@@ -28,11 +28,12 @@ struct attempt {
 	int pipelined;
 };
 
+/* One open queue ID: one allocation, the sender inline. */
 struct qinfo {
-	char *sender;
 	int from_pickup;
 	int nattempts;
-	struct attempt attempt[CORR_ATTEMPTS_MAX];
+	struct attempt *attempt;	/* CORR_ATTEMPTS_MAX, allocated on the first */
+	char sender[];
 };
 
 /* An smtp process that logged "discarding EHLO keywords: PIPELINING". */
@@ -74,7 +75,7 @@ static void qinfo_free(void *p)
 		free(q->attempt[i].host);
 		free(q->attempt[i].addr);
 	}
-	free(q->sender);
+	free(q->attempt);
 	free(q);
 }
 
@@ -166,23 +167,53 @@ static size_t rcpt_key(char *key, const char *addr, size_t len)
 /* A C string of at most cap bytes; a NUL in the log becomes '?'. */
 static char *dup_str(struct pf_str s, size_t cap)
 {
-	char *d = xmemdup(s.p ? s.p : "", s.len > cap ? cap : s.len);
+	size_t n = s.len > cap ? cap : s.len;
+	char *d = xmemdup(s.p ? s.p : "", n);
 
-	for (size_t i = 0; i < s.len && i < cap; i++)
-		if (d[i] == 0)
-			d[i] = '?';
+	if (memchr(d, 0, n))
+		for (size_t i = 0; i < n; i++)
+			if (d[i] == 0)
+				d[i] = '?';
 	return d;
 }
 
-static struct qinfo *queue_get(struct corr *c, struct pf_str host, struct pf_str qid,
-			       time_t when, int create)
+static struct qinfo *queue_find(struct corr *c, struct pf_str host, struct pf_str qid)
 {
 	char key[CORR_KEY_MAX];
-	size_t n = make_key(key, host, qid.p, qid.len);
-	struct qinfo *q = htab_find(c->queue, key, n);
 
-	if (q == NULL && create)
-		q = htab_enter(c->queue, key, n, xcalloc(1, sizeof(*q)), when);
+	return htab_find(c->queue, key, make_key(key, host, qid.p, qid.len));
+}
+
+/* Enter a queue ID with its sender, keeping what was known of it. */
+static struct qinfo *queue_enter(struct corr *c, struct pf_str host, struct pf_str qid,
+				 struct pf_str sender, time_t when)
+{
+	char key[CORR_KEY_MAX];
+	int created;
+	void **slot = htab_upsert(c->queue, key, make_key(key, host, qid.p, qid.len), when,
+				  &created);
+	struct qinfo *old = created ? NULL : *slot;
+	size_t slen = sender.len > 320 ? 320 : sender.len;
+	struct qinfo *q = xmalloc(sizeof(*q) + slen + 1);
+
+	q->from_pickup = 0;
+	q->nattempts = 0;
+	q->attempt = NULL;
+	if (old) {
+		/* Take over what was known; the old entry goes. */
+		q->from_pickup = old->from_pickup;
+		q->nattempts = old->nattempts;
+		q->attempt = old->attempt;
+		free(old);
+	}
+	if (slen)
+		memcpy(q->sender, sender.p, slen);
+	q->sender[slen] = 0;
+	if (memchr(q->sender, 0, slen))
+		for (size_t i = 0; i < slen; i++)
+			if (q->sender[i] == 0)
+				q->sender[i] = '?';
+	*slot = q;
 	return q;
 }
 
@@ -348,8 +379,8 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	v->conn_use = ev->conn_use;
 	v->when = ev->time;
 	v->pipelined = pipelined;
-	if ((q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 0)) != NULL) {
-		v->from = q->sender ? xstrdup(q->sender) : NULL;
+	if ((q = queue_find(c, ev->host, ev->queue_id)) != NULL) {
+		v->from = xstrdup(q->sender);
 		v->source = q->from_pickup ? PROBE_SOURCE_SENDMAIL_BV : PROBE_SOURCE_VERIFY;
 	}
 	if (ev->status == PST_DELIVERABLE)
@@ -385,11 +416,18 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 
 static void corr_attempt(struct corr *c, const struct pflog_event *ev)
 {
-	struct qinfo *q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 1);
+	struct qinfo *q = queue_find(c, ev->host, ev->queue_id);
 	struct attempt *a;
 
+	if (q == NULL) {
+		struct pf_str none = {"", 0};
+
+		q = queue_enter(c, ev->host, ev->queue_id, none, ev->time.sec);
+	}
 	if (q->nattempts >= CORR_ATTEMPTS_MAX || ev->relay.kind != PFR_NET)
 		return;
+	if (q->attempt == NULL)
+		q->attempt = xcalloc(CORR_ATTEMPTS_MAX, sizeof(*q->attempt));
 	a = &q->attempt[q->nattempts++];
 	a->host = dup_str(ev->relay.host, 255);
 	a->addr = dup_str(ev->relay.addr, 64);
@@ -460,9 +498,7 @@ void corr_event(struct corr *c, const struct pflog_event *ev)
 	switch (ev->kind) {
 	case PFE_QUEUE_ACTIVE:
 	case PFE_PICKUP:
-		q = queue_get(c, ev->host, ev->queue_id, ev->time.sec, 1);
-		free(q->sender);
-		q->sender = dup_str(ev->from, 320);
+		q = queue_enter(c, ev->host, ev->queue_id, ev->from, ev->time.sec);
 		if (ev->kind == PFE_PICKUP)
 			q->from_pickup = 1;
 		break;

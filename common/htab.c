@@ -22,7 +22,13 @@ struct hnode {
 	char key[];
 };
 
+/* Nodes with short keys are recycled: a busy log enters and removes one per message. */
+#define HTAB_SMALL_KEY 48
+#define HTAB_SPARE_MAX 256
+
 struct htab {
+	struct hnode *spare;	/* recycled small nodes, linked through chain */
+	size_t nspare;
 	struct hnode **bucket;
 	size_t nbuckets;
 	size_t count;
@@ -106,6 +112,31 @@ static void htab_grow(struct htab *h)
 	h->nbuckets = nb;
 }
 
+static struct hnode *htab_node_alloc(struct htab *h, size_t len)
+{
+	struct hnode *n;
+
+	if (len > HTAB_SMALL_KEY)
+		return xmalloc(sizeof(*n) + len);
+	if ((n = h->spare) != NULL) {
+		h->spare = n->chain;
+		h->nspare--;
+		return n;
+	}
+	return xmalloc(sizeof(*n) + HTAB_SMALL_KEY);
+}
+
+static void htab_node_free(struct htab *h, struct hnode *n)
+{
+	if (n->len <= HTAB_SMALL_KEY && h->nspare < HTAB_SPARE_MAX) {
+		n->chain = h->spare;
+		h->spare = n;
+		h->nspare++;
+	} else {
+		free(n);
+	}
+}
+
 static void htab_remove_node(struct htab *h, struct hnode *n)
 {
 	struct hnode **pp = htab_slot(h, n->key, n->len, n->hash);
@@ -114,7 +145,7 @@ static void htab_remove_node(struct htab *h, struct hnode *n)
 	htab_unlink_age(h, n);
 	if (h->free_value)
 		h->free_value(n->value);
-	free(n);
+	htab_node_free(h, n);
 	h->count--;
 }
 
@@ -125,47 +156,65 @@ void *htab_find(const struct htab *h, const char *key, size_t len)
 	return n ? n->value : NULL;
 }
 
-void *htab_enter(struct htab *h, const char *key, size_t len, void *value, time_t when)
+void **htab_upsert(struct htab *h, const char *key, size_t len, time_t when, int *created)
 {
 	uint64_t hash = htab_hash(key, len);
 	struct hnode **pp = htab_slot(h, key, len, hash);
 	struct hnode *n = *pp;
 
 	if (n) {
-		if (n->value != value && h->free_value)
-			h->free_value(n->value);
-		n->value = value;
 		n->when = when;
 		htab_unlink_age(h, n);
 		htab_link_newest(h, n);
-		return value;
+		*created = 0;
+		return &n->value;
 	}
-	while (h->count >= h->max_entries && h->oldest) {
-		htab_remove_node(h, h->oldest);
-		h->dropped++;
+	if (h->count >= h->max_entries && h->oldest) {
+		while (h->count >= h->max_entries && h->oldest) {
+			htab_remove_node(h, h->oldest);
+			h->dropped++;
+		}
+		pp = htab_slot(h, key, len, hash); /* the drop may have changed the chain */
 	}
-	n = xmalloc(sizeof(*n) + len);
+	n = htab_node_alloc(h, len);
 	memcpy(n->key, key, len);
 	n->len = len;
 	n->hash = hash;
-	n->value = value;
+	n->value = NULL;
 	n->when = when;
-	pp = htab_slot(h, key, len, hash); /* the drop may have changed the chain */
 	n->chain = NULL;
 	*pp = n;
 	htab_link_newest(h, n);
 	if (++h->count > h->nbuckets)
 		htab_grow(h);
+	*created = 1;
+	return &n->value;
+}
+
+void *htab_enter(struct htab *h, const char *key, size_t len, void *value, time_t when)
+{
+	int created;
+	void **slot = htab_upsert(h, key, len, when, &created);
+
+	if (!created && *slot != value && h->free_value)
+		h->free_value(*slot);
+	*slot = value;
 	return value;
 }
 
 int htab_delete(struct htab *h, const char *key, size_t len)
 {
-	struct hnode *n = *htab_slot(h, key, len, htab_hash(key, len));
+	struct hnode **pp = htab_slot(h, key, len, htab_hash(key, len));
+	struct hnode *n = *pp;
 
 	if (n == NULL)
 		return 0;
-	htab_remove_node(h, n);
+	*pp = n->chain;
+	htab_unlink_age(h, n);
+	if (h->free_value)
+		h->free_value(n->value);
+	htab_node_free(h, n);
+	h->count--;
 	return 1;
 }
 
@@ -223,6 +272,12 @@ void htab_free(struct htab *h)
 		return;
 	while (h->oldest)
 		htab_remove_node(h, h->oldest);
+	while (h->spare) {
+		struct hnode *n = h->spare;
+
+		h->spare = n->chain;
+		free(n);
+	}
 	free(h->bucket);
 	free(h);
 }

@@ -25,6 +25,11 @@ void htab_free(struct htab *h);
 void *htab_find(const struct htab *h, const char *key, size_t len);
 /* Insert or replace; the entry becomes the newest.  Returns the value. */
 void *htab_enter(struct htab *h, const char *key, size_t len, void *value, time_t when);
+/*
+ * The value slot for a key, entered with a NULL value when absent (*created
+ * is then 1 and the caller must store a value).  The entry becomes the newest.
+ */
+void **htab_upsert(struct htab *h, const char *key, size_t len, time_t when, int *created);
 /* Remove and free one entry; returns 1 if it was there. */
 int htab_delete(struct htab *h, const char *key, size_t len);
 /* Remove entries last entered before 'before'; returns how many. */

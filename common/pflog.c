@@ -10,6 +10,7 @@
 #include "pflog_msg.h"
 #include "xmem.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,49 +39,66 @@ struct pfclock *pflog_parser_clock(struct pflog_parser *p)
 	return p->clock;
 }
 
-int pf_str_eq(struct pf_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && memcmp(s.p, lit, n) == 0;
-}
-
-int pf_str_starts(struct pf_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len >= n && memcmp(s.p, lit, n) == 0;
-}
-
 /*
  * The services whose lines are Postfix's.  The program name is
  * syslog_name/.../service; only the last component is looked at.
  */
+#define SVC(n, s) {n, sizeof(n) - 1, s}
 static const struct {
 	const char *name;
+	size_t len;
 	enum pflog_service svc;
 } pflog_services[] = {
-	{"smtp", PFSVC_SMTP},	  {"lmtp", PFSVC_SMTP},		{"qmgr", PFSVC_QMGR},
-	{"oqmgr", PFSVC_QMGR},	  {"smtpd", PFSVC_SMTPD},	{"pickup", PFSVC_PICKUP},
-	{"bounce", PFSVC_BOUNCE}, {"error", PFSVC_DELIVERY},	{"retry", PFSVC_DELIVERY},
-	{"local", PFSVC_DELIVERY}, {"virtual", PFSVC_DELIVERY}, {"pipe", PFSVC_DELIVERY},
-	{"discard", PFSVC_DELIVERY}, {"cleanup", PFSVC_OTHER},	{"verify", PFSVC_OTHER},
-	{"defer", PFSVC_BOUNCE},  {"trace", PFSVC_BOUNCE},	{"postscreen", PFSVC_OTHER},
-	{"dnsblog", PFSVC_OTHER}, {"tlsproxy", PFSVC_OTHER},	{"anvil", PFSVC_OTHER},
-	{"scache", PFSVC_OTHER},  {"master", PFSVC_OTHER},	{"postfix-script", PFSVC_OTHER},
-	{"postlogd", PFSVC_OTHER}, {"postdrop", PFSVC_OTHER},	{"sendmail", PFSVC_OTHER},
-	{"postqueue", PFSVC_OTHER}, {"postsuper", PFSVC_OTHER}, {"tlsmgr", PFSVC_OTHER},
-	{"proxymap", PFSVC_OTHER}, {"proxywrite", PFSVC_OTHER}, {"showq", PFSVC_OTHER},
-	{"flush", PFSVC_OTHER},	  {"spawn", PFSVC_OTHER},	{"postmap", PFSVC_OTHER},
-	{"postalias", PFSVC_OTHER}, {"policy-spf", PFSVC_OTHER}, {"postconf", PFSVC_OTHER},
+	SVC("smtp", PFSVC_SMTP),	  SVC("lmtp", PFSVC_SMTP),		SVC("qmgr", PFSVC_QMGR),
+	SVC("oqmgr", PFSVC_QMGR),	  SVC("smtpd", PFSVC_SMTPD),	SVC("pickup", PFSVC_PICKUP),
+	SVC("bounce", PFSVC_BOUNCE), SVC("error", PFSVC_DELIVERY),	SVC("retry", PFSVC_DELIVERY),
+	SVC("local", PFSVC_DELIVERY), SVC("virtual", PFSVC_DELIVERY), SVC("pipe", PFSVC_DELIVERY),
+	SVC("discard", PFSVC_DELIVERY), SVC("cleanup", PFSVC_OTHER),	SVC("verify", PFSVC_OTHER),
+	SVC("defer", PFSVC_BOUNCE),  SVC("trace", PFSVC_BOUNCE),	SVC("postscreen", PFSVC_OTHER),
+	SVC("dnsblog", PFSVC_OTHER), SVC("tlsproxy", PFSVC_OTHER),	SVC("anvil", PFSVC_OTHER),
+	SVC("scache", PFSVC_OTHER),  SVC("master", PFSVC_OTHER),	SVC("postfix-script", PFSVC_OTHER),
+	SVC("postlogd", PFSVC_OTHER), SVC("postdrop", PFSVC_OTHER),	SVC("sendmail", PFSVC_OTHER),
+	SVC("postqueue", PFSVC_OTHER), SVC("postsuper", PFSVC_OTHER), SVC("tlsmgr", PFSVC_OTHER),
+	SVC("proxymap", PFSVC_OTHER), SVC("proxywrite", PFSVC_OTHER), SVC("showq", PFSVC_OTHER),
+	SVC("flush", PFSVC_OTHER),	  SVC("spawn", PFSVC_OTHER),	SVC("postmap", PFSVC_OTHER),
+	SVC("postalias", PFSVC_OTHER), SVC("policy-spf", PFSVC_OTHER), SVC("postconf", PFSVC_OTHER),
 };
 
 static int pflog_service_lookup(const char *s, size_t len, enum pflog_service *svc)
 {
+	/* The daemons that log most, first. */
+	switch (len) {
+	case 4:
+		if (memcmp(s, "smtp", 4) == 0 || memcmp(s, "lmtp", 4) == 0) {
+			*svc = PFSVC_SMTP;
+			return 1;
+		}
+		if (memcmp(s, "qmgr", 4) == 0) {
+			*svc = PFSVC_QMGR;
+			return 1;
+		}
+		break;
+	case 5:
+		if (memcmp(s, "smtpd", 5) == 0) {
+			*svc = PFSVC_SMTPD;
+			return 1;
+		}
+		if (memcmp(s, "local", 5) == 0) {
+			*svc = PFSVC_DELIVERY;
+			return 1;
+		}
+		break;
+	case 7:
+		if (memcmp(s, "cleanup", 7) == 0) {
+			*svc = PFSVC_OTHER;
+			return 1;
+		}
+		break;
+	}
 	for (size_t i = 0; i < sizeof(pflog_services) / sizeof(pflog_services[0]); i++) {
 		const char *n = pflog_services[i].name;
 
-		if (n[0] == s[0] && strlen(n) == len && memcmp(n, s, len) == 0) {
+		if (pflog_services[i].len == len && n[0] == s[0] && memcmp(n, s, len) == 0) {
 			*svc = pflog_services[i].svc;
 			return 1;
 		}
@@ -92,12 +110,13 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 			      struct pflog_event *ev)
 {
 	const char *s = line, *end = line + len;
-	const char *prog, *slash = NULL, *q;
-	size_t used;
+	const char *prog, *slash = NULL, *q, *ts;
+	size_t used, tslen;
 	enum pflog_service svc;
 	long pid = 0;
 
-	memset(ev, 0, sizeof(*ev));
+	/* The message fields are cleared by the recogniser that takes the line. */
+	memset(ev, 0, offsetof(struct pflog_event, PFLOG_BODY_START));
 	while (end > s && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 
@@ -109,11 +128,23 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 			return PFLOG_MALFORMED;
 		s = q + 1;
 	}
-	if (pfclock_parse(p->clock, s, (size_t)(end - s), &ev->time, &used) < 0)
+	/*
+	 * Only find the stamp's end now; it is parsed once the line turns out
+	 * to be an event (most lines are not).
+	 */
+	ts = s;
+	if (end - s >= 19 && s[4] == '-') {
+		if ((q = memchr(s, ' ', (size_t)(end - s))) == NULL)
+			return PFLOG_MALFORMED;
+		s = q;
+	} else {
+		if (end - s < 16)
+			return PFLOG_MALFORMED;
+		s += 15;
+	}
+	if (*s != ' ')
 		return PFLOG_MALFORMED;
-	s += used;
-	if (s >= end || *s != ' ')
-		return PFLOG_MALFORMED;
+	tslen = (size_t)(s - ts);
 	s++;
 
 	/* host */
@@ -124,12 +155,15 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	ev->host.len = (size_t)(q - s);
 	s = q + 1;
 
-	/* program[pid]: */
-	for (prog = s; s < end && *s != '[' && *s != ':' && *s != ' '; s++)
-		if (*s == '/')
-			slash = s;
-	if (s >= end || *s != '[')
+	/* program[pid]: the name has no space or colon, and a '/' for Postfix */
+	prog = s;
+	q = memchr(s, '[', (size_t)(end - s) < 128 ? (size_t)(end - s) : 128);
+	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)) || memchr(prog, ':', (size_t)(q - prog)))
 		return PFLOG_FOREIGN;
+	s = q;
+	for (q = s - 1; q > prog && *q != '/'; q--)
+		;
+	slash = *q == '/' ? q : NULL;
 	if (slash == NULL || slash == prog || slash + 1 == s || *prog == '/')
 		return PFLOG_FOREIGN;
 	if (!pflog_service_lookup(slash + 1, (size_t)(s - slash - 1), &svc))
@@ -138,13 +172,17 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	ev->program.len = (size_t)(s - prog);
 	ev->service.p = slash + 1;
 	ev->service.len = (size_t)(s - slash - 1);
-	for (s++; s < end && *s >= '0' && *s <= '9' && pid < 100000000; s++)
+	for (q = ++s; s < end && s - q < 10 && *s >= '0' && *s <= '9'; s++)
 		pid = pid * 10 + (*s - '0');
 	if (end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
 		return PFLOG_MALFORMED;
 	ev->pid = pid;
 	s += 3;
-	return pflog_msg_parse(svc, s, (size_t)(end - s), ev) ? PFLOG_EVENT : PFLOG_IGNORED;
+	if (!pflog_msg_parse(svc, s, (size_t)(end - s), ev))
+		return PFLOG_IGNORED;
+	if (pfclock_parse(p->clock, ts, tslen, &ev->time, &used) < 0 || used != tslen)
+		return PFLOG_MALFORMED;
+	return PFLOG_EVENT;
 }
 
 const char *pflog_kind_name(enum pflog_kind kind)

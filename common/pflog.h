@@ -14,6 +14,7 @@
 #include "pftime.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct pf_str {
 	const char *p;
@@ -77,7 +78,16 @@ struct pflog_event {
 	long pid;
 	struct pf_str queue_id;		/* empty when the line has none */
 
-	/* PFE_DELIVERY, PFE_QUEUE_ACTIVE, PFE_PICKUP */
+	/*
+	 * From here on, only the fields of ev->kind are meaningful; they are
+	 * cleared when a recogniser takes the line.
+	 */
+
+	/*
+	 * PFE_DELIVERY, PFE_QUEUE_ACTIVE, PFE_PICKUP.  For deliveries whose
+	 * status is not a probe's (sent, deferred, ...) relay and dsn are
+	 * left empty: probewatch has no use for them and they cost time.
+	 */
 	struct pf_str to, orig_to, from;
 	struct pflog_relay relay;	/* also PFE_ATTEMPT (no port) */
 	int conn_use;			/* 0: not logged */
@@ -111,9 +121,14 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 const char *pflog_kind_name(enum pflog_kind kind);
 const char *pflog_status_name(enum pflog_status st);
 
+/* Compare with a string literal (its length is known at compile time). */
+/* The first field of the message part of an event (see pflog_event). */
+#define PFLOG_BODY_START to
+
+#define PF_STR_EQ(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
+#define PF_STR_STARTS(s, lit) ((s).len >= sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
+
 /* Helpers shared with the milter side and the tests. */
-int pf_str_eq(struct pf_str s, const char *lit);
-int pf_str_starts(struct pf_str s, const char *lit);
 /* Scan an address after '<' up to its '>', honouring quotes; -1 if none. */
 long pflog_address_end(const char *p, size_t len);
 int pflog_queue_id_valid(const char *p, size_t len);

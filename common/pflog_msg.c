@@ -9,6 +9,7 @@
 #include "pflog_msg.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 
 struct cur {
@@ -16,26 +17,33 @@ struct cur {
 	const char *end;
 };
 
+/* A recogniser takes the line: clear the message fields. */
+static void take(struct pflog_event *ev)
+{
+	memset(&ev->PFLOG_BODY_START, 0,
+	       sizeof(*ev) - offsetof(struct pflog_event, PFLOG_BODY_START));
+}
+
 static size_t cur_left(const struct cur *c)
 {
 	return (size_t)(c->end - c->p);
 }
 
 /* Consume the literal if it is next. */
-static int cur_lit(struct cur *c, const char *lit)
+static int cur_litn(struct cur *c, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
 	if (cur_left(c) < n || memcmp(c->p, lit, n) != 0)
 		return 0;
 	c->p += n;
 	return 1;
 }
 
-static const char *find_bytes(const char *p, const char *end, const char *lit)
-{
-	size_t n = strlen(lit);
+#define cur_lit(c, lit) cur_litn(c, lit, sizeof(lit) - 1)
 
+/* First occurrence of a literal; inlined so that the comparison has a constant size. */
+static inline __attribute__((always_inline)) const char *
+find_litn(const char *p, const char *end, const char *lit, size_t n)
+{
 	while ((size_t)(end - p) >= n) {
 		const char *q = memchr(p, lit[0], (size_t)(end - p) - n + 1);
 
@@ -48,6 +56,8 @@ static const char *find_bytes(const char *p, const char *end, const char *lit)
 	return NULL;
 }
 
+#define find_bytes(p, end, lit) find_litn(p, end, lit, sizeof(lit) - 1)
+
 static struct pf_str mkstr(const char *p, const char *end)
 {
 	struct pf_str s = {p, (size_t)(end - p)};
@@ -55,19 +65,32 @@ static struct pf_str mkstr(const char *p, const char *end)
 	return s;
 }
 
+/* Queue IDs: hex (short) or base 52 with 'z' (long), both alphanumeric. */
+static const unsigned char qid_char[256] = {
+	['0' ... '9'] = 1,
+	['A' ... 'Z'] = 1,
+	['a' ... 'z'] = 1,
+};
+
 int pflog_queue_id_valid(const char *p, size_t len)
 {
+	unsigned bad = 0;
+
 	if (len < 5 || len > 32)
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)p[i]))
-			return 0;
-	return 1;
+		bad |= qid_char[(unsigned char)p[i]] ^ 1u;
+	return bad == 0;
 }
 
 long pflog_address_end(const char *p, size_t len)
 {
+	const char *gt = memchr(p, '>', len);
 	int quoted = 0;
+
+	/* The common case: no quotes before the first '>'. */
+	if (gt && memchr(p, '"', (size_t)(gt - p)) == NULL)
+		return gt - p;
 
 	for (size_t i = 0; i < len; i++) {
 		if (quoted) {
@@ -82,8 +105,6 @@ long pflog_address_end(const char *p, size_t len)
 		}
 	}
 	/* An unbalanced quote: fall back to the first '>'. */
-	const char *gt = memchr(p, '>', len);
-
 	return gt ? gt - p : -1;
 }
 
@@ -113,10 +134,15 @@ static int cur_long(struct cur *c, long *out)
 /* A value running to the next ", " or the end. */
 static struct pf_str cur_value(struct cur *c)
 {
-	const char *q = find_bytes(c->p, c->end, ", ");
-	struct pf_str v = mkstr(c->p, q ? q : c->end);
+	const char *q = c->p;
 
-	c->p = q ? q : c->end;
+	while ((q = memchr(q, ',', (size_t)(c->end - q))) != NULL && q + 1 < c->end && q[1] != ' ')
+		q++;
+	if (q == NULL || q + 1 >= c->end)
+		q = c->end;
+	struct pf_str v = mkstr(c->p, q);
+
+	c->p = q;
 	return v;
 }
 
@@ -147,10 +173,10 @@ static void parse_net_relay(struct pf_str v, struct pflog_relay *r)
 
 static void parse_relay(struct pf_str v, struct pflog_relay *r)
 {
-	if (pf_str_eq(v, "none")) {
+	if (PF_STR_EQ(v, "none")) {
 		r->kind = PFR_NONE;
 		r->name = v;
-	} else if (pf_str_eq(v, "local")) {
+	} else if (PF_STR_EQ(v, "local")) {
 		r->kind = PFR_LOCAL;
 		r->name = v;
 	} else {
@@ -160,75 +186,111 @@ static void parse_relay(struct pf_str v, struct pflog_relay *r)
 
 static enum pflog_status status_of(struct pf_str w)
 {
-	static const struct {
-		const char *word;
-		enum pflog_status st;
-	} words[] = {
-		{"sent", PST_SENT},
-		{"deferred", PST_DEFERRED},
-		{"bounced", PST_BOUNCED},
-		{"expired", PST_EXPIRED},
-		{"deliverable", PST_DELIVERABLE},
-		{"undeliverable", PST_UNDELIVERABLE},
-		{"undeliverable-but-not-cached", PST_UNDELIVERABLE_NOT_CACHED},
-	};
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (pf_str_eq(w, words[i].word))
-			return words[i].st;
-	return PST_OTHER;
+	switch (w.len) {
+	case 4:
+		return PF_STR_EQ(w, "sent") ? PST_SENT : PST_OTHER;
+	case 7:
+		return PF_STR_EQ(w, "bounced") ? PST_BOUNCED : PF_STR_EQ(w, "expired") ? PST_EXPIRED
+											: PST_OTHER;
+	case 8:
+		return PF_STR_EQ(w, "deferred") ? PST_DEFERRED : PST_OTHER;
+	case 11:
+		return PF_STR_EQ(w, "deliverable") ? PST_DELIVERABLE : PST_OTHER;
+	case 13:
+		return PF_STR_EQ(w, "undeliverable") ? PST_UNDELIVERABLE : PST_OTHER;
+	case 28:
+		return PF_STR_EQ(w, "undeliverable-but-not-cached") ? PST_UNDELIVERABLE_NOT_CACHED
+								   : PST_OTHER;
+	default:
+		return PST_OTHER;
+	}
 }
 
-/* QID: to=<r>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=..., dsn=D, status=S (reason) */
+/* One "key=value" field of a probe's status line, before status=. */
+static void parse_delivery_field(struct cur *c, struct pflog_event *ev)
+{
+	const char *k = c->p;
+	struct pf_str key;
+
+	while (c->p < c->end && c->p - k < 16 && ((*c->p >= 'a' && *c->p <= 'z') || *c->p == '_'))
+		c->p++;
+	key = mkstr(k, c->p);
+	if (!cur_lit(c, "=")) {
+		(void)cur_value(c);
+		return;
+	}
+	if (PF_STR_EQ(key, "relay")) {
+		parse_relay(cur_value(c), &ev->relay);
+	} else if (PF_STR_EQ(key, "conn_use")) {
+		long n;
+
+		if (cur_long(c, &n))
+			ev->conn_use = n > 1000000 ? 1000000 : (int)n;
+		(void)cur_value(c);
+	} else if (PF_STR_EQ(key, "dsn")) {
+		ev->dsn = cur_value(c);
+	} else {
+		(void)cur_value(c);
+	}
+}
+
+static int is_probe_status(enum pflog_status st)
+{
+	return st == PST_DELIVERABLE || st == PST_UNDELIVERABLE ||
+	       st == PST_UNDELIVERABLE_NOT_CACHED;
+}
+
+/*
+ * QID: to=<r>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=..., dsn=D, status=S (reason)
+ * The fields between the addresses and status= are Postfix's own, so the
+ * first ", status=" after the addresses is the field.  They are read in
+ * full for probe statuses; for real mail only conn_use is (the correlator
+ * needs nothing else there, and this is the commonest line of a log).
+ */
 static int parse_delivery(struct cur *c, struct pflog_event *ev)
 {
+	const char *st;
+	struct cur fields, r;
+
+	take(ev);
 	if (!cur_address(c, &ev->to))
 		return 0;
-	while (cur_lit(c, ", ")) {
-		const char *k = c->p;
+	if (cur_lit(c, ", orig_to=<") && !cur_address(c, &ev->orig_to))
+		return 0;
+	if ((st = find_bytes(c->p, c->end, ", status=")) == NULL)
+		return 0;
+	fields.p = c->p;
+	fields.end = st;
+	r.p = st + 9;
+	r.end = c->end;
+	{
+		const char *w = r.p;
 
-		while (c->p < c->end && c->p - k < 16 && (islower((unsigned char)*c->p) ||
-							   *c->p == '_'))
-			c->p++;
-		struct pf_str key = mkstr(k, c->p);
-
-		if (!cur_lit(c, "="))
-			return 0;
-		if (pf_str_eq(key, "status")) {
-			const char *w = c->p;
-
-			while (c->p < c->end && *c->p != ' ' && *c->p != ',')
-				c->p++;
-			ev->status_word = mkstr(w, c->p);
-			ev->status = status_of(ev->status_word);
-			if (cur_lit(c, " (")) {
-				const char *e = c->end;
-
-				if (e > c->p && e[-1] == ')')
-					e--;
-				ev->reason = mkstr(c->p, e);
-			}
-			ev->kind = PFE_DELIVERY;
-			return 1;
-		}
-		if (pf_str_eq(key, "orig_to")) {
-			if (!cur_lit(c, "<") || !cur_address(c, &ev->orig_to))
-				return 0;
-		} else if (pf_str_eq(key, "relay")) {
-			parse_relay(cur_value(c), &ev->relay);
-		} else if (pf_str_eq(key, "conn_use")) {
-			long n;
-
-			if (!cur_long(c, &n))
-				return 0;
-			ev->conn_use = n > 1000000 ? 1000000 : (int)n;
-		} else if (pf_str_eq(key, "dsn")) {
-			ev->dsn = cur_value(c);
-		} else {
-			(void)cur_value(c);
-		}
+		while (r.p < r.end && *r.p != ' ' && *r.p != ',')
+			r.p++;
+		ev->status_word = mkstr(w, r.p);
+		ev->status = status_of(ev->status_word);
 	}
-	return 0;
+	if (cur_lit(&r, " (")) {
+		const char *e = r.end;
+
+		if (e > r.p && e[-1] == ')')
+			e--;
+		ev->reason = mkstr(r.p, e);
+	}
+	if (is_probe_status(ev->status)) {
+		while (cur_lit(&fields, ", "))
+			parse_delivery_field(&fields, ev);
+	} else if (cur_lit(&fields, ", relay=")) {
+		/* conn_use, when logged, comes right after the relay. */
+		long n;
+
+		(void)cur_value(&fields);
+		if (cur_lit(&fields, ", conn_use=") && cur_long(&fields, &n))
+			ev->conn_use = n > 1000000 ? 1000000 : (int)n;
+	}
+	ev->kind = PFE_DELIVERY;
+	return 1;
 }
 
 /* "H[A]" right at the cursor, ending at ']'. */
@@ -255,6 +317,7 @@ static int parse_attempt(struct cur *c, struct pflog_event *ev)
 {
 	struct cur h = *c;
 
+	take(ev);
 	ev->reason = mkstr(c->p, c->end);
 	if (cur_lit(&h, "lost connection with ") || cur_lit(&h, "conversation with ")) {
 		if (!cur_host_addr(&h, &ev->relay))
@@ -300,10 +363,14 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 	const char *rb, *q;
 	long code;
 
-	if (cur_lit(c, "reject_warning: "))
+	if (cur_lit(c, "reject_warning: ")) {
+		take(ev);
 		ev->reject_warning = 1;
-	else if (!cur_lit(c, "reject: "))
+	} else if (cur_lit(c, "reject: ")) {
+		take(ev);
+	} else {
 		return 0;
+	}
 	if (!cur_lit(c, "RCPT from "))
 		return 0;
 	/* The client name is DNS-checked; its address ends at the first "]: ". */
@@ -359,6 +426,7 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 /* QID: from=<s>, size=N, nrcpt=N (queue active) */
 static int parse_queue_active(struct cur *c, struct pflog_event *ev)
 {
+	take(ev);
 	if (!cur_address(c, &ev->from) || !cur_lit(c, ", size=") || !cur_long(c, &ev->size) ||
 	    !cur_lit(c, ", nrcpt=") || !cur_long(c, &ev->nrcpt) || !cur_lit(c, " (queue active)"))
 		return 0;
@@ -397,8 +465,10 @@ int pflog_msg_parse(enum pflog_service svc, const char *msg, size_t len, struct 
 
 	if (svc == PFSVC_OTHER)
 		return 0;
-	if (svc == PFSVC_SMTP && cur_lit(&c, "discarding EHLO keywords: "))
+	if (svc == PFSVC_SMTP && cur_lit(&c, "discarding EHLO keywords: ")) {
+		take(ev);
 		return parse_discard(&c, ev);
+	}
 	if (!cur_queue_id(&c, ev))
 		return 0;
 	switch (svc) {
@@ -419,6 +489,7 @@ int pflog_msg_parse(enum pflog_service svc, const char *msg, size_t len, struct 
 	case PFSVC_SMTPD:
 		return parse_reject(&c, ev);
 	case PFSVC_PICKUP:
+		take(ev);
 		if (cur_lit(&c, "uid=") && cur_long(&c, &ev->uid) && cur_lit(&c, " from=<") &&
 		    cur_address(&c, &ev->from)) {
 			ev->kind = PFE_PICKUP;
@@ -428,6 +499,7 @@ int pflog_msg_parse(enum pflog_service svc, const char *msg, size_t len, struct 
 	case PFSVC_BOUNCE:
 		if (cur_lit(&c, "sender delivery status notification: ") &&
 		    pflog_queue_id_valid(c.p, cur_left(&c))) {
+			take(ev);
 			ev->other_queue_id = mkstr(c.p, c.end);
 			ev->kind = PFE_DSN_NOTICE;
 			return 1;

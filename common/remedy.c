@@ -45,14 +45,11 @@ size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen)
 
 	remedy_cidr_line(line, sizeof(line), addr, alen);
 	n = snprintf(buf, size,
-		     "Stop pipelining to this server: add '%s' to a cidr: table named by "
-		     "smtp_discard_ehlo_keyword_address_maps (e.g. "
-		     "smtp_discard_ehlo_keyword_address_maps = cidr:/etc/postfix/esmtp_access), "
-		     "or set -o smtp_discard_ehlo_keywords=pipelining on its transport in "
-		     "master.cf; run postfix reload; then flush the cached failures: postfix "
-		     "stop, remove them with postmap -d ADDRESS "
-		     "btree:/var/lib/postfix/verify_cache (or delete verify_cache.db), "
-		     "postfix start.",
+		     "Stop pipelining to this server: put '%s' in a cidr: table named by "
+		     "smtp_discard_ehlo_keyword_address_maps (or set "
+		     "smtp_discard_ehlo_keywords=pipelining on its transport), run postfix reload, "
+		     "then drop the cached failures (postfix stop; postmap -d ADDRESS "
+		     "btree:/var/lib/postfix/verify_cache; postfix start).",
 		     line);
 	return n < 0 ? 0 : (size_t)n;
 }
