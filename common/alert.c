@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALERT_MAX_FIELDS 48
+#define ALERT_MAX_FIELDS  48
 #define ALERT_SHORT_FIELD 64
 
 struct alert {
@@ -20,7 +20,7 @@ struct alert {
 	char event[40];
 	size_t nfields;
 	struct {
-		const char *key;	/* a string literal of the caller */
+		const char *key; /* a string literal of the caller */
 		int rank;
 	} field[ALERT_MAX_FIELDS];
 };

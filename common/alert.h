@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #define ALERT_FIELD_MAX 250
-#define ALERT_BUDGET 1800
+#define ALERT_BUDGET    1800
 
 enum alert_severity {
 	SEV_INFO,

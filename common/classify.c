@@ -44,19 +44,19 @@ static enum smtp_stage stage_of(const char *p, size_t len)
 		enum smtp_stage stage;
 	} phrases[] = {
 		/* order matters: "end of DATA" before "DATA" */
-		{"initial server greeting", ST_GREETING},
-		{"end of data", ST_END_OF_DATA},
-		{"end of DATA", ST_END_OF_DATA},
-		{"message body", ST_BODY},
-		{"STARTTLS", ST_STARTTLS},
-		{"XFORWARD", ST_XFORWARD},
-		{"MAIL FROM", ST_MAIL},
-		{"RCPT TO", ST_RCPT},
-		{"DATA command", ST_DATA},
-		{"EHLO", ST_EHLO},
-		{"HELO", ST_EHLO},
-		{"LHLO", ST_EHLO},
-		{"protocol handshake", ST_EHLO},
+		{ "initial server greeting", ST_GREETING },
+		{ "end of data", ST_END_OF_DATA },
+		{ "end of DATA", ST_END_OF_DATA },
+		{ "message body", ST_BODY },
+		{ "STARTTLS", ST_STARTTLS },
+		{ "XFORWARD", ST_XFORWARD },
+		{ "MAIL FROM", ST_MAIL },
+		{ "RCPT TO", ST_RCPT },
+		{ "DATA command", ST_DATA },
+		{ "EHLO", ST_EHLO },
+		{ "HELO", ST_EHLO },
+		{ "LHLO", ST_EHLO },
+		{ "protocol handshake", ST_EHLO },
 	};
 
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
@@ -66,8 +66,7 @@ static enum smtp_stage stage_of(const char *p, size_t len)
 }
 
 /* The reply code at 'code' and the stage of a trailing "(in reply to X)". */
-static void classify_reply(const char *p, size_t len, const char *code,
-			   struct classification *out)
+static void classify_reply(const char *p, size_t len, const char *code, struct classification *out)
 {
 	const char *end = p + len;
 	const char *r = NULL, *q = p;
@@ -100,7 +99,8 @@ void classify_reason(const char *p, size_t len, struct classification *out)
 		out->cls = FC_LOST_CONNECTION;
 		if ((q = find(p, len, "] while ")) != NULL)
 			out->stage = stage_of(q, len - (size_t)(q - p));
-	} else if (starts(p, len, "conversation with ") && (q = find(p, len, " timed out while "))) {
+	} else if (starts(p, len, "conversation with ") &&
+		   (q = find(p, len, " timed out while "))) {
 		out->cls = FC_TIMEOUT;
 		out->stage = stage_of(q, len - (size_t)(q - p));
 	} else if (starts(p, len, "host ") && (q = find(p, len, "] said: ")) != NULL) {
@@ -132,12 +132,12 @@ void classify_reason(const char *p, size_t len, struct classification *out)
 	}
 }
 
-int classify_server(const char *p, size_t len, const char **host, size_t *hlen,
-		    const char **addr, size_t *alen, int *port)
+int classify_server(const char *p, size_t len, const char **host, size_t *hlen, const char **addr,
+		    size_t *alen, int *port)
 {
-	static const char *const leads[] = {"delivery temporarily suspended: ",
-					    "lost connection with ", "conversation with ",
-					    "host ", "connect to "};
+	static const char *const leads[] = { "delivery temporarily suspended: ",
+					     "lost connection with ", "conversation with ", "host ",
+					     "connect to " };
 	const char *end = p + len, *lb, *rb;
 	size_t n;
 
@@ -190,9 +190,17 @@ int classify_is_pipelining_symptom(const struct classification *c)
 const char *failure_class_name(enum failure_class c)
 {
 	static const char *names[FC_COUNT] = {
-		"none",		"lost_connection",    "timeout",	    "connect_failed",
-		"dns",		"tls",		      "rejected_temporary", "rejected_permanent",
-		"in_progress",	"suspect_success",    "other",
+		"none",
+		"lost_connection",
+		"timeout",
+		"connect_failed",
+		"dns",
+		"tls",
+		"rejected_temporary",
+		"rejected_permanent",
+		"in_progress",
+		"suspect_success",
+		"other",
 	};
 
 	return (unsigned)c < FC_COUNT ? names[c] : "other";
@@ -201,8 +209,8 @@ const char *failure_class_name(enum failure_class c)
 const char *smtp_stage_name(enum smtp_stage s)
 {
 	static const char *names[ST_COUNT] = {
-		NULL,	    "connect", "greeting", "ehlo", "starttls",	  "xforward",
-		"mail",	    "rcpt",    "data",	   "body", "end_of_data",
+		NULL,   "connect", "greeting", "ehlo", "starttls",    "xforward",
+		"mail", "rcpt",    "data",     "body", "end_of_data",
 	};
 
 	return (unsigned)s < ST_COUNT ? names[s] : NULL;

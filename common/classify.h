@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 enum failure_class {
-	FC_NONE,		/* not a failure */
+	FC_NONE, /* not a failure */
 	FC_LOST_CONNECTION,
 	FC_TIMEOUT,
 	FC_CONNECT_FAILED,
@@ -47,8 +47,8 @@ enum smtp_stage {
 struct classification {
 	enum failure_class cls;
 	enum smtp_stage stage;
-	int suspended;		/* "delivery temporarily suspended:" */
-	int server_code;	/* the remote reply code when the text has one */
+	int suspended;   /* "delivery temporarily suspended:" */
+	int server_code; /* the remote reply code when the text has one */
 };
 
 void classify_reason(const char *reason, size_t len, struct classification *out);
@@ -63,8 +63,8 @@ void classify_success(const char *reason, size_t len, struct classification *out
 int classify_server(const char *reason, size_t len, const char **host, size_t *hlen,
 		    const char **addr, size_t *alen, int *port);
 
-const char *failure_class_name(enum failure_class c);	/* "lost_connection" */
-const char *smtp_stage_name(enum smtp_stage s);		/* "rcpt", NULL for ST_NONE */
+const char *failure_class_name(enum failure_class c); /* "lost_connection" */
+const char *smtp_stage_name(enum smtp_stage s);       /* "rcpt", NULL for ST_NONE */
 /* A lost connection or timeout while the probe's MAIL or RCPT was in flight. */
 int classify_is_pipelining_symptom(const struct classification *c);
 

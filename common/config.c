@@ -13,40 +13,40 @@
 #include <syslog.h>
 
 static const struct config_def config_defs[CF_COUNT] = {
-	[CF_MILTER_SOCKET] = {"milter_socket", CT_STRING, "unix:/run/probewatch/probewatch.sock", 0,
-			      0, 0,
-			      "where the milter listens, in libmilter syntax (unix:PATH, "
-			      "inet:PORT@HOST, inet6:PORT@HOST)"},
-	[CF_LOG_SOURCE] = {"log_source", CT_PATH, "/var/log/mail.log", 0, 0, 0,
-			   "the Postfix log to follow; - reads standard input"},
-	[CF_STATE_FILE] = {"state_file", CT_PATH, "/var/lib/probewatch/state", 0, 0, 0,
-			   "where the read position in log_source is saved"},
-	[CF_ALERT_SINKS] = {"alert_sinks", CT_SINKS, "syslog", 1, 0, 0,
-			    "where alerts go: a comma list of syslog, stdout, file:/PATH"},
-	[CF_SYSLOG_FACILITY] = {"syslog_facility", CT_FACILITY, "mail", 1, 0, 0,
-				"syslog facility of alerts and diagnostics"},
-	[CF_SYSLOG_IDENT] = {"syslog_ident", CT_STRING, "probewatch", 1, 0, 0,
-			     "syslog identifier of alerts and diagnostics"},
-	[CF_ALERT_CEE_COOKIE] = {"alert_cee_cookie", CT_BOOL, "no", 1, 0, 0,
-				 "prefix syslog alerts with @cee: for rsyslog's mmjsonparse"},
-	[CF_LOG_TIMEZONE] = {"log_timezone", CT_TIMEZONE, "", 1, 0, 0,
-			     "time zone of log timestamps without an offset; empty: the "
-			     "system's"},
-	[CF_PIPELINING_THRESHOLD] = {"pipelining_threshold", CT_INT, "2", 1, 1, 1000,
-				     "pipelining-type probe failures per relay that raise "
-				     "pipelining_suspected"},
-	[CF_PIPELINING_WINDOW] = {"pipelining_window", CT_DURATION, "10m", 1, 1, 7 * 86400,
-				  "the sliding window for pipelining_threshold"},
-	[CF_STATE_MAX_ENTRIES] = {"state_max_entries", CT_INT, "100000", 1, 16, 100000000,
-				  "most queue IDs, recipients and relays kept each; the oldest "
-				  "go first"},
-	[CF_STATE_MAX_AGE] = {"state_max_age", CT_DURATION, "3d", 1, 60, 365 * 86400,
-			      "how long a probe verdict is kept to explain later rejects "
-			      "(Postfix's address_verify_negative_expire_time)"},
-	[CF_USER] = {"user", CT_STRING, "probewatch", 0, 0, 0,
-		     "the unprivileged user the daemon runs as after start-up"},
-	[CF_PID_FILE] = {"pid_file", CT_PATH, "/run/probewatch/probewatch.pid", 0, 0, 0,
-			 "the daemon's process ID file"},
+	[CF_MILTER_SOCKET] = { "milter_socket", CT_STRING, "unix:/run/probewatch/probewatch.sock",
+			       0, 0, 0,
+			       "where the milter listens, in libmilter syntax (unix:PATH, "
+			       "inet:PORT@HOST, inet6:PORT@HOST)" },
+	[CF_LOG_SOURCE] = { "log_source", CT_PATH, "/var/log/mail.log", 0, 0, 0,
+			    "the Postfix log to follow; - reads standard input" },
+	[CF_STATE_FILE] = { "state_file", CT_PATH, "/var/lib/probewatch/state", 0, 0, 0,
+			    "where the read position in log_source is saved" },
+	[CF_ALERT_SINKS] = { "alert_sinks", CT_SINKS, "syslog", 1, 0, 0,
+			     "where alerts go: a comma list of syslog, stdout, file:/PATH" },
+	[CF_SYSLOG_FACILITY] = { "syslog_facility", CT_FACILITY, "mail", 1, 0, 0,
+				 "syslog facility of alerts and diagnostics" },
+	[CF_SYSLOG_IDENT] = { "syslog_ident", CT_STRING, "probewatch", 1, 0, 0,
+			      "syslog identifier of alerts and diagnostics" },
+	[CF_ALERT_CEE_COOKIE] = { "alert_cee_cookie", CT_BOOL, "no", 1, 0, 0,
+				  "prefix syslog alerts with @cee: for rsyslog's mmjsonparse" },
+	[CF_LOG_TIMEZONE] = { "log_timezone", CT_TIMEZONE, "", 1, 0, 0,
+			      "time zone of log timestamps without an offset; empty: the "
+			      "system's" },
+	[CF_PIPELINING_THRESHOLD] = { "pipelining_threshold", CT_INT, "2", 1, 1, 1000,
+				      "pipelining-type probe failures per relay that raise "
+				      "pipelining_suspected" },
+	[CF_PIPELINING_WINDOW] = { "pipelining_window", CT_DURATION, "10m", 1, 1, 7 * 86400,
+				   "the sliding window for pipelining_threshold" },
+	[CF_STATE_MAX_ENTRIES] = { "state_max_entries", CT_INT, "100000", 1, 16, 100000000,
+				   "most queue IDs, recipients and relays kept each; the oldest "
+				   "go first" },
+	[CF_STATE_MAX_AGE] = { "state_max_age", CT_DURATION, "3d", 1, 60, 365 * 86400,
+			       "how long a probe verdict is kept to explain later rejects "
+			       "(Postfix's address_verify_negative_expire_time)" },
+	[CF_USER] = { "user", CT_STRING, "probewatch", 0, 0, 0,
+		      "the unprivileged user the daemon runs as after start-up" },
+	[CF_PID_FILE] = { "pid_file", CT_PATH, "/run/probewatch/probewatch.pid", 0, 0, 0,
+			  "the daemon's process ID file" },
 };
 
 struct config {
@@ -58,9 +58,10 @@ static const struct {
 	const char *name;
 	int code;
 } facilities[] = {
-	{"mail", LOG_MAIL},	{"daemon", LOG_DAEMON}, {"user", LOG_USER},	{"local0", LOG_LOCAL0},
-	{"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-	{"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+	{ "mail", LOG_MAIL },     { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
 int config_facility_code(const char *name)
@@ -379,7 +380,7 @@ void config_write_sample(FILE *fp)
 	for (int i = 0; i < CF_COUNT; i++) {
 		const struct config_def *d = &config_defs[i];
 
-		fprintf(fp, "\n# %s (%s)\n#%s = %s\n", d->help, d->reloadable ? "reload" : "restart",
-			d->name, d->def);
+		fprintf(fp, "\n# %s (%s)\n#%s = %s\n", d->help,
+			d->reloadable ? "reload" : "restart", d->name, d->def);
 	}
 }

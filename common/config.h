@@ -33,13 +33,13 @@ enum config_key {
 
 enum config_type {
 	CT_STRING,
-	CT_PATH,	/* absolute path, or "-" where the help allows it */
+	CT_PATH, /* absolute path, or "-" where the help allows it */
 	CT_INT,
-	CT_DURATION,	/* seconds, or a number with s, m, h, d, w */
-	CT_BOOL,	/* yes or no */
-	CT_FACILITY,	/* a syslog facility name */
-	CT_SINKS,	/* comma list of syslog, stdout, file:/PATH */
-	CT_TIMEZONE,	/* empty, or a zone name such as Europe/Berlin */
+	CT_DURATION, /* seconds, or a number with s, m, h, d, w */
+	CT_BOOL,     /* yes or no */
+	CT_FACILITY, /* a syslog facility name */
+	CT_SINKS,    /* comma list of syslog, stdout, file:/PATH */
+	CT_TIMEZONE, /* empty, or a zone name such as Europe/Berlin */
 };
 
 struct config_def {
@@ -47,7 +47,7 @@ struct config_def {
 	enum config_type type;
 	const char *def;
 	int reloadable;
-	long min, max;		/* CT_INT, CT_DURATION */
+	long min, max; /* CT_INT, CT_DURATION */
 	const char *help;
 };
 

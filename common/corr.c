@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CORR_QUEUE_TTL (6 * 3600)	/* qmgr logs from= again on each retry */
-#define CORR_PROC_TTL 3600
-#define CORR_ATTEMPTS_MAX 4
+#define CORR_QUEUE_TTL       (6 * 3600) /* qmgr logs from= again on each retry */
+#define CORR_PROC_TTL        3600
+#define CORR_ATTEMPTS_MAX    4
 #define CORR_RECENT_FAILURES 256
-#define CORR_KEY_MAX 600
+#define CORR_KEY_MAX         600
 
 struct attempt {
 	char *host, *addr;
@@ -32,14 +32,14 @@ struct attempt {
 struct qinfo {
 	int from_pickup;
 	int nattempts;
-	struct attempt *attempt;	/* CORR_ATTEMPTS_MAX, allocated on the first */
+	struct attempt *attempt; /* CORR_ATTEMPTS_MAX, allocated on the first */
 	char sender[];
 };
 
 /* An smtp process that logged "discarding EHLO keywords: PIPELINING". */
 struct proc {
-	int armed;		/* for its next delivery */
-	int conn;		/* for later deliveries over the same connection */
+	int armed; /* for its next delivery */
+	int conn;  /* for later deliveries over the same connection */
 };
 
 struct recent_failure {
@@ -52,9 +52,9 @@ struct corr {
 	struct corr_params p;
 	corr_emit_fn emit;
 	void *ctx;
-	struct htab *queue;	/* host NUL queue-id -> qinfo */
-	struct htab *rcpt;	/* lowercased recipient -> probe_verdict */
-	struct htab *proc;	/* host NUL program[pid] -> proc */
+	struct htab *queue; /* host NUL queue-id -> qinfo */
+	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
+	struct htab *proc;  /* host NUL program[pid] -> proc */
 	struct relay_table *relays;
 	struct recent_failure recent[CORR_RECENT_FAILURES];
 	size_t recent_next;
@@ -64,7 +64,9 @@ struct corr {
 
 const char *probe_source_name(enum probe_source s)
 {
-	return s == PROBE_SOURCE_VERIFY ? "verify" : s == PROBE_SOURCE_SENDMAIL_BV ? "sendmail_bv" : "unknown";
+	return s == PROBE_SOURCE_VERIFY        ? "verify"
+	       : s == PROBE_SOURCE_SENDMAIL_BV ? "sendmail_bv"
+					       : "unknown";
 }
 
 static void qinfo_free(void *p)
@@ -190,8 +192,8 @@ static struct qinfo *queue_enter(struct corr *c, struct pf_str host, struct pf_s
 {
 	char key[CORR_KEY_MAX];
 	int created;
-	void **slot = htab_upsert(c->queue, key, make_key(key, host, qid.p, qid.len), when,
-				  &created);
+	void **slot =
+		htab_upsert(c->queue, key, make_key(key, host, qid.p, qid.len), when, &created);
 	struct qinfo *old = created ? NULL : *slot;
 	size_t slen = sender.len > 320 ? 320 : sender.len;
 	struct qinfo *q = xmalloc(sizeof(*q) + slen + 1);
@@ -327,8 +329,9 @@ static void corr_replay_attempts(struct corr *c, struct qinfo *q, const struct p
 {
 	for (int i = 0; i < q->nattempts; i++) {
 		struct attempt *a = &q->attempt[i];
-		struct relay *r = relay_get(c->relays, ev->host.p, ev->host.len, a->host,
-					    strlen(a->host), a->addr, strlen(a->addr), 0, &ev->time);
+		struct relay *r =
+			relay_get(c->relays, ev->host.p, ev->host.len, a->host, strlen(a->host),
+				  a->addr, strlen(a->addr), 0, &ev->time);
 
 		relay_count_probe(r, &a->cls, &ev->time);
 		if (a->pipelined && classify_is_pipelining_symptom(&a->cls))
@@ -391,8 +394,8 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	if (r)
 		relay_count_probe(r, &v->cls, &ev->time);
 	/* The probe's own connection pipelined and died at MAIL or RCPT. */
-	v->pipelining_symptom = r && pipelined && !v->cls.suspended &&
-				classify_is_pipelining_symptom(&v->cls);
+	v->pipelining_symptom =
+		r && pipelined && !v->cls.suspended && classify_is_pipelining_symptom(&v->cls);
 	if (v->cls.cls != FC_NONE) {
 		c->probe_failures++;
 		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
@@ -420,7 +423,7 @@ static void corr_attempt(struct corr *c, const struct pflog_event *ev)
 	struct attempt *a;
 
 	if (q == NULL) {
-		struct pf_str none = {"", 0};
+		struct pf_str none = { "", 0 };
 
 		q = queue_enter(c, ev->host, ev->queue_id, none, ev->time.sec);
 	}
@@ -458,8 +461,8 @@ static const struct probe_verdict *corr_link_reject(struct corr *c, const struct
 		return v;
 	/* Another address of the same failure, e.g. after address rewriting. */
 	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
-		struct recent_failure *f =
-			&c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) % CORR_RECENT_FAILURES];
+		struct recent_failure *f = &c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) %
+						      CORR_RECENT_FAILURES];
 
 		if (f->reason == NULL)
 			break;
@@ -505,7 +508,8 @@ void corr_event(struct corr *c, const struct pflog_event *ev)
 	case PFE_REMOVED: {
 		char key[CORR_KEY_MAX];
 
-		htab_delete(c->queue, key, make_key(key, ev->host, ev->queue_id.p, ev->queue_id.len));
+		htab_delete(c->queue, key,
+			    make_key(key, ev->host, ev->queue_id.p, ev->queue_id.len));
 		break;
 	}
 	case PFE_DELIVERY:

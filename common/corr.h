@@ -24,27 +24,27 @@
 
 struct corr_params {
 	unsigned pipelining_threshold;
-	long pipelining_window;		/* seconds */
+	long pipelining_window; /* seconds */
 	size_t max_entries;
-	long max_age;			/* seconds a verdict is kept */
+	long max_age; /* seconds a verdict is kept */
 };
 
 enum probe_source {
 	PROBE_SOURCE_UNKNOWN,
-	PROBE_SOURCE_VERIFY,		/* verify(8) */
-	PROBE_SOURCE_SENDMAIL_BV,	/* sendmail -bv, through pickup */
+	PROBE_SOURCE_VERIFY,      /* verify(8) */
+	PROBE_SOURCE_SENDMAIL_BV, /* sendmail -bv, through pickup */
 };
 
 /* One probe's outcome; strings are owned by the correlator. */
 struct probe_verdict {
 	char *queue_id, *to, *orig_to, *from, *syslog_host;
-	char *relay_host, *relay_addr;	/* NULL when the probe named no server */
-	int relay_port;			/* 0: unknown */
+	char *relay_host, *relay_addr; /* NULL when the probe named no server */
+	int relay_port;                /* 0: unknown */
 	int conn_use;
 	char *dsn, *status, *reason;
-	struct classification cls;	/* FC_NONE for a true success */
-	int pipelined;			/* no "discarding EHLO keywords: PIPELINING" */
-	int pipelining_symptom;		/* counted towards pipelining_suspected */
+	struct classification cls; /* FC_NONE for a true success */
+	int pipelined;             /* no "discarding EHLO keywords: PIPELINING" */
+	int pipelining_symptom;    /* counted towards pipelining_suspected */
 	enum probe_source source;
 	struct pftime when;
 };

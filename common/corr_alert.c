@@ -119,8 +119,7 @@ struct alert *corr_alert_reject(const struct pflog_event *ev, const struct class
 	if (linked) {
 		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
 		if (linked->relay_host)
-			relay_fields(a, linked->relay_host, linked->relay_addr,
-				     linked->relay_port);
+			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
 	}
 	alert_const(a, "source", "log", KEEP);
 	return a;
@@ -154,8 +153,8 @@ struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_ev
 struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,
 				   unsigned long previous, const char *how)
 {
-	struct alert *a = alert_new("relay_recovered", SEV_INFO, &ev->time, ev->host.p,
-				    ev->host.len);
+	struct alert *a =
+		alert_new("relay_recovered", SEV_INFO, &ev->time, ev->host.p, ev->host.len);
 
 	relay_fields(a, r->host, r->addr, r->port);
 	alert_int(a, "previous_failures", (long long)previous, KEEP);

@@ -27,10 +27,10 @@ enum engine_alert_kind {
 struct engine_stats {
 	unsigned long lines;
 	unsigned long long bytes;
-	unsigned long malformed;	/* no syslog header */
-	unsigned long foreign;		/* other programs */
-	unsigned long ignored;		/* Postfix lines of no interest */
-	unsigned long overlong;		/* skipped for their length */
+	unsigned long malformed; /* no syslog header */
+	unsigned long foreign;   /* other programs */
+	unsigned long ignored;   /* Postfix lines of no interest */
+	unsigned long overlong;  /* skipped for their length */
 	unsigned long events[PFE_KIND_COUNT];
 	unsigned long alerts[EA_COUNT];
 };

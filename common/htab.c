@@ -27,7 +27,7 @@ struct hnode {
 #define HTAB_SPARE_MAX 256
 
 struct htab {
-	struct hnode *spare;	/* recycled small nodes, linked through chain */
+	struct hnode *spare; /* recycled small nodes, linked through chain */
 	size_t nspare;
 	struct hnode **bucket;
 	size_t nbuckets;

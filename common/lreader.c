@@ -14,11 +14,11 @@ struct lreader {
 	char *buf;
 	size_t size;
 	size_t max_line;
-	size_t start;		/* first byte not yet returned */
-	size_t scan;		/* bytes from start known to hold no newline */
-	size_t end;		/* end of valid data */
-	int skipping;		/* inside an overlong line */
-	uint64_t offset;	/* stream offset of buf[start] */
+	size_t start;    /* first byte not yet returned */
+	size_t scan;     /* bytes from start known to hold no newline */
+	size_t end;      /* end of valid data */
+	int skipping;    /* inside an overlong line */
+	uint64_t offset; /* stream offset of buf[start] */
 };
 
 struct lreader *lreader_create(int fd, size_t bufsize, size_t max_line)

@@ -17,9 +17,9 @@
 
 enum lreader_status {
 	LR_LINE,
-	LR_AGAIN,	/* no complete line now (end of data) */
-	LR_OVERLONG,	/* a line longer than max_line was skipped */
-	LR_ERROR,	/* read(2) failed; errno says why */
+	LR_AGAIN,    /* no complete line now (end of data) */
+	LR_OVERLONG, /* a line longer than max_line was skipped */
+	LR_ERROR,    /* read(2) failed; errno says why */
 };
 
 struct lreader;

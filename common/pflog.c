@@ -43,25 +43,35 @@ struct pfclock *pflog_parser_clock(struct pflog_parser *p)
  * The services whose lines are Postfix's.  The program name is
  * syslog_name/.../service; only the last component is looked at.
  */
-#define SVC(n, s) {n, sizeof(n) - 1, s}
+#define SVC(n, s)                                                                                  \
+	{                                                                                          \
+		n, sizeof(n) - 1, s                                                                \
+	}
 static const struct {
 	const char *name;
 	size_t len;
 	enum pflog_service svc;
 } pflog_services[] = {
-	SVC("smtp", PFSVC_SMTP),	  SVC("lmtp", PFSVC_SMTP),		SVC("qmgr", PFSVC_QMGR),
-	SVC("oqmgr", PFSVC_QMGR),	  SVC("smtpd", PFSVC_SMTPD),	SVC("pickup", PFSVC_PICKUP),
-	SVC("bounce", PFSVC_BOUNCE), SVC("error", PFSVC_DELIVERY),	SVC("retry", PFSVC_DELIVERY),
-	SVC("local", PFSVC_DELIVERY), SVC("virtual", PFSVC_DELIVERY), SVC("pipe", PFSVC_DELIVERY),
-	SVC("discard", PFSVC_DELIVERY), SVC("cleanup", PFSVC_OTHER),	SVC("verify", PFSVC_OTHER),
-	SVC("defer", PFSVC_BOUNCE),  SVC("trace", PFSVC_BOUNCE),	SVC("postscreen", PFSVC_OTHER),
-	SVC("dnsblog", PFSVC_OTHER), SVC("tlsproxy", PFSVC_OTHER),	SVC("anvil", PFSVC_OTHER),
-	SVC("scache", PFSVC_OTHER),  SVC("master", PFSVC_OTHER),	SVC("postfix-script", PFSVC_OTHER),
-	SVC("postlogd", PFSVC_OTHER), SVC("postdrop", PFSVC_OTHER),	SVC("sendmail", PFSVC_OTHER),
-	SVC("postqueue", PFSVC_OTHER), SVC("postsuper", PFSVC_OTHER), SVC("tlsmgr", PFSVC_OTHER),
-	SVC("proxymap", PFSVC_OTHER), SVC("proxywrite", PFSVC_OTHER), SVC("showq", PFSVC_OTHER),
-	SVC("flush", PFSVC_OTHER),	  SVC("spawn", PFSVC_OTHER),	SVC("postmap", PFSVC_OTHER),
-	SVC("postalias", PFSVC_OTHER), SVC("policy-spf", PFSVC_OTHER), SVC("postconf", PFSVC_OTHER),
+	SVC("smtp", PFSVC_SMTP),        SVC("lmtp", PFSVC_SMTP),
+	SVC("qmgr", PFSVC_QMGR),        SVC("oqmgr", PFSVC_QMGR),
+	SVC("smtpd", PFSVC_SMTPD),      SVC("pickup", PFSVC_PICKUP),
+	SVC("bounce", PFSVC_BOUNCE),    SVC("error", PFSVC_DELIVERY),
+	SVC("retry", PFSVC_DELIVERY),   SVC("local", PFSVC_DELIVERY),
+	SVC("virtual", PFSVC_DELIVERY), SVC("pipe", PFSVC_DELIVERY),
+	SVC("discard", PFSVC_DELIVERY), SVC("cleanup", PFSVC_OTHER),
+	SVC("verify", PFSVC_OTHER),     SVC("defer", PFSVC_BOUNCE),
+	SVC("trace", PFSVC_BOUNCE),     SVC("postscreen", PFSVC_OTHER),
+	SVC("dnsblog", PFSVC_OTHER),    SVC("tlsproxy", PFSVC_OTHER),
+	SVC("anvil", PFSVC_OTHER),      SVC("scache", PFSVC_OTHER),
+	SVC("master", PFSVC_OTHER),     SVC("postfix-script", PFSVC_OTHER),
+	SVC("postlogd", PFSVC_OTHER),   SVC("postdrop", PFSVC_OTHER),
+	SVC("sendmail", PFSVC_OTHER),   SVC("postqueue", PFSVC_OTHER),
+	SVC("postsuper", PFSVC_OTHER),  SVC("tlsmgr", PFSVC_OTHER),
+	SVC("proxymap", PFSVC_OTHER),   SVC("proxywrite", PFSVC_OTHER),
+	SVC("showq", PFSVC_OTHER),      SVC("flush", PFSVC_OTHER),
+	SVC("spawn", PFSVC_OTHER),      SVC("postmap", PFSVC_OTHER),
+	SVC("postalias", PFSVC_OTHER),  SVC("policy-spf", PFSVC_OTHER),
+	SVC("postconf", PFSVC_OTHER),
 };
 
 static int pflog_service_lookup(const char *s, size_t len, enum pflog_service *svc)
@@ -158,7 +168,8 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	/* program[pid]: the name has no space or colon, and a '/' for Postfix */
 	prog = s;
 	q = memchr(s, '[', (size_t)(end - s) < 128 ? (size_t)(end - s) : 128);
-	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)) || memchr(prog, ':', (size_t)(q - prog)))
+	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)) ||
+	    memchr(prog, ':', (size_t)(q - prog)))
 		return PFLOG_FOREIGN;
 	s = q;
 	for (q = s - 1; q > prog && *q != '/'; q--)
@@ -188,7 +199,7 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 const char *pflog_kind_name(enum pflog_kind kind)
 {
 	static const char *names[PFE_KIND_COUNT] = {
-		"none",	   "queue_active", "removed", "pickup",	     "delivery",
+		"none",    "queue_active", "removed", "pickup",     "delivery",
 		"attempt", "discard_ehlo", "reject",  "dsn_notice",
 	};
 

@@ -41,8 +41,8 @@ static int cur_litn(struct cur *c, const char *lit, size_t n)
 #define cur_lit(c, lit) cur_litn(c, lit, sizeof(lit) - 1)
 
 /* First occurrence of a literal; inlined so that the comparison has a constant size. */
-static inline __attribute__((always_inline)) const char *
-find_litn(const char *p, const char *end, const char *lit, size_t n)
+static inline __attribute__((always_inline)) const char *find_litn(const char *p, const char *end,
+								   const char *lit, size_t n)
 {
 	while ((size_t)(end - p) >= n) {
 		const char *q = memchr(p, lit[0], (size_t)(end - p) - n + 1);
@@ -60,7 +60,7 @@ find_litn(const char *p, const char *end, const char *lit, size_t n)
 
 static struct pf_str mkstr(const char *p, const char *end)
 {
-	struct pf_str s = {p, (size_t)(end - p)};
+	struct pf_str s = { p, (size_t)(end - p) };
 
 	return s;
 }
@@ -190,8 +190,9 @@ static enum pflog_status status_of(struct pf_str w)
 	case 4:
 		return PF_STR_EQ(w, "sent") ? PST_SENT : PST_OTHER;
 	case 7:
-		return PF_STR_EQ(w, "bounced") ? PST_BOUNCED : PF_STR_EQ(w, "expired") ? PST_EXPIRED
-											: PST_OTHER;
+		return PF_STR_EQ(w, "bounced")   ? PST_BOUNCED
+		       : PF_STR_EQ(w, "expired") ? PST_EXPIRED
+						 : PST_OTHER;
 	case 8:
 		return PF_STR_EQ(w, "deferred") ? PST_DEFERRED : PST_OTHER;
 	case 11:
@@ -200,7 +201,7 @@ static enum pflog_status status_of(struct pf_str w)
 		return PF_STR_EQ(w, "undeliverable") ? PST_UNDELIVERABLE : PST_OTHER;
 	case 28:
 		return PF_STR_EQ(w, "undeliverable-but-not-cached") ? PST_UNDELIVERABLE_NOT_CACHED
-								   : PST_OTHER;
+								    : PST_OTHER;
 	default:
 		return PST_OTHER;
 	}
@@ -336,7 +337,7 @@ static int parse_attempt(struct cur *c, struct pflog_event *ev)
 /* The envelope tail of an smtpd reject; 1 if it reads cleanly. */
 static int parse_reject_tail(const char *p, const char *end, struct pflog_event *ev)
 {
-	struct cur c = {p, end};
+	struct cur c = { p, end };
 
 	if (!cur_lit(&c, "; from=<") || !cur_address(&c, &ev->from) || !cur_lit(&c, " to=<") ||
 	    !cur_address(&c, &ev->to))
@@ -461,7 +462,7 @@ static int cur_queue_id(struct cur *c, struct pflog_event *ev)
 
 int pflog_msg_parse(enum pflog_service svc, const char *msg, size_t len, struct pflog_event *ev)
 {
-	struct cur c = {msg, msg + len};
+	struct cur c = { msg, msg + len };
 
 	if (svc == PFSVC_OTHER)
 		return 0;

@@ -10,9 +10,9 @@
 #include "pflog.h"
 
 enum pflog_service {
-	PFSVC_OTHER,	/* Postfix, but nothing to read */
-	PFSVC_SMTP,	/* smtp, lmtp: deliveries, attempts, EHLO discards */
-	PFSVC_DELIVERY,	/* error, retry, local, virtual, pipe, discard */
+	PFSVC_OTHER,    /* Postfix, but nothing to read */
+	PFSVC_SMTP,     /* smtp, lmtp: deliveries, attempts, EHLO discards */
+	PFSVC_DELIVERY, /* error, retry, local, virtual, pipe, discard */
 	PFSVC_QMGR,
 	PFSVC_SMTPD,
 	PFSVC_PICKUP,

@@ -18,10 +18,10 @@
 #define PFTIME_CACHE_KEY 40
 
 struct pfclock {
-	char *zone;		/* NULL: local zone */
-	int zone_utc;		/* zone known to be UTC */
-	time_t ref;		/* reference time */
-	int ref_from_line;	/* ref is the newest line seen */
+	char *zone;        /* NULL: local zone */
+	int zone_utc;      /* zone known to be UTC */
+	time_t ref;        /* reference time */
+	int ref_from_line; /* ref is the newest line seen */
 	/* last stamp parsed, to skip work on the next identical one */
 	char key[PFTIME_CACHE_KEY];
 	size_t key_len;

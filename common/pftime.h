@@ -18,9 +18,9 @@
 #include <time.h>
 
 struct pftime {
-	time_t sec;	 /* UTC seconds since the epoch */
-	int usec;	 /* fraction, when has_frac */
-	int utc_offset;	 /* seconds east of UTC of the writer's zone */
+	time_t sec;     /* UTC seconds since the epoch */
+	int usec;       /* fraction, when has_frac */
+	int utc_offset; /* seconds east of UTC of the writer's zone */
 	int has_frac;
 };
 
@@ -35,8 +35,7 @@ void pfclock_set_reference(struct pfclock *c, time_t ref);
  * Parse a timestamp at the start of p[0..len).  On success stores the time
  * and the number of bytes used and returns 0; returns -1 if there is none.
  */
-int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *out,
-		  size_t *used);
+int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *out, size_t *used);
 
 /* Check that a log_timezone value can be used; 0 if so. */
 int pftime_zone_valid(const char *timezone);

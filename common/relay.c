@@ -97,7 +97,7 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		return r;
 	}
 	if (port == 0) {
-		struct same_host s = {key, (size_t)(strrchr(key, ':') - key), NULL};
+		struct same_host s = { key, (size_t)(strrchr(key, ':') - key), NULL };
 
 		htab_walk_newest_first(t->tab, match_host_addr, &s);
 		if (s.found)
@@ -234,7 +234,7 @@ static int relay_walk_one(const char *key, size_t len, void *value, void *ctx)
 
 void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx)
 {
-	struct walk_ctx w = {fn, ctx};
+	struct walk_ctx w = { fn, ctx };
 
 	htab_walk_oldest_first(t->tab, relay_walk_one, &w);
 }

@@ -3,12 +3,11 @@
  *
  * A relay is host[addr]:port as Postfix logs it (port 0 when the line had
  * none), as seen by one MTA (the syslog host): each MTA has its own
- * configuration, so a fix on one is not a fix on another.  For each, the table keeps probe counters for the summary, a
- * sliding window of pipelining-type failures (lost connection at MAIL or
- * RCPT, or a 221 taken as the RCPT reply, on a pipelined connection), and
- * whether the relay is flagged.  relay_note_symptom() and
- * relay_note_success() say when an alert is due; the caller builds it.
- * The table is bounded; the oldest relay is dropped first and counted.
+ * configuration, so a fix on one is not a fix on another.  For each, the table keeps probe counters
+ * for the summary, a sliding window of pipelining-type failures (lost connection at MAIL or RCPT,
+ * or a 221 taken as the RCPT reply, on a pipelined connection), and whether the relay is flagged.
+ * relay_note_symptom() and relay_note_success() say when an alert is due; the caller builds it. The
+ * table is bounded; the oldest relay is dropped first and counted.
  */
 #ifndef PW_RELAY_H
 #define PW_RELAY_H
@@ -22,7 +21,7 @@
 #define RELAY_RECIPIENTS_MAX 10
 
 struct relay {
-	char *mta;		/* the syslog host whose Postfix talks to it */
+	char *mta; /* the syslog host whose Postfix talks to it */
 	char *host, *addr;
 	int port;
 	/* counters for the summary */
@@ -30,12 +29,12 @@ struct relay {
 	unsigned long by_class_stage[FC_COUNT][ST_COUNT];
 	struct pftime first_seen, last_seen;
 	/* pipelining detection */
-	time_t *win_time;		/* ring of symptom times in the window */
-	char **win_rcpt;		/* and their recipients */
+	time_t *win_time; /* ring of symptom times in the window */
+	char **win_rcpt;  /* and their recipients */
 	size_t win_cap, win_head, win_len;
-	int flagged;			/* pipelining_suspected raised, not yet recovered */
+	int flagged; /* pipelining_suspected raised, not yet recovered */
 	int ever_flagged, recovered;
-	time_t last_alert;		/* of pipelining_suspected */
+	time_t last_alert; /* of pipelining_suspected */
 	time_t last_symptom;
 	unsigned long failures_since_flag;
 	unsigned long pipelining_alerts;
@@ -58,8 +57,7 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 			const struct pftime *when);
 
 /* Count one probe result in the summary counters. */
-void relay_count_probe(struct relay *r, const struct classification *c,
-		       const struct pftime *when);
+void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when);
 
 /*
  * A pipelining symptom at 'when' for 'rcpt'.  Returns 1 when a

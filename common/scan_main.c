@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/probewatch/probewatch.conf"
-#define READ_BUFFER (1 << 20)
-#define MAX_LINE (64 * 1024)
+#define READ_BUFFER    (1 << 20)
+#define MAX_LINE       (64 * 1024)
 
 struct scan {
 	int summary;
@@ -46,13 +46,13 @@ static void print_alert(void *ctx, struct alert *a)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]\n"
-		    "  -c FILE         configuration file (default " DEFAULT_CONFIG
-		    " if it exists)\n"
-		    "  -o NAME=VALUE   override one setting\n"
-		    "  --summary       a report per relay instead of JSON alerts\n"
-		    "  --settings      print the effective settings and exit\n"
-		    "  --sample-config print the documented sample configuration and exit\n");
+	fprintf(fp,
+		"usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]\n"
+		"  -c FILE         configuration file (default " DEFAULT_CONFIG " if it exists)\n"
+		"  -o NAME=VALUE   override one setting\n"
+		"  --summary       a report per relay instead of JSON alerts\n"
+		"  --settings      print the effective settings and exit\n"
+		"  --sample-config print the documented sample configuration and exit\n");
 }
 
 static void scan_fd(struct engine *e, int fd)
@@ -78,13 +78,13 @@ static void scan_fd(struct engine *e, int fd)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"summary", no_argument, NULL, 'S'},
-		{"settings", no_argument, NULL, 'P'},
-		{"sample-config", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "summary", no_argument, NULL, 'S' },
+		{ "settings", no_argument, NULL, 'P' },
+		{ "sample-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct scan s = {0};
+	struct scan s = { 0 };
 	const char *cfpath = NULL;
 	char **overrides = xcalloc((size_t)argc, sizeof(char *));
 	int noverrides = 0, print_settings = 0, problems = 0, ch;

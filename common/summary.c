@@ -81,8 +81,8 @@ static void print_relay(FILE *fp, const struct relay *r)
 			if (r->by_class_stage[c][s]) {
 				const char *stage = smtp_stage_name(s);
 
-				fprintf(fp, "%s %s%s%s %lu", first ? "" : ",", failure_class_name(c),
-					stage ? "/" : "", stage ? stage : "",
+				fprintf(fp, "%s %s%s%s %lu", first ? "" : ",",
+					failure_class_name(c), stage ? "/" : "", stage ? stage : "",
 					r->by_class_stage[c][s]);
 				first = 0;
 			}
@@ -90,17 +90,20 @@ static void print_relay(FILE *fp, const struct relay *r)
 	print_time(fp, "first seen", &r->first_seen);
 	print_time(fp, "last seen", &r->last_seen);
 	if (r->flagged) {
-		fprintf(fp, "  %-12s PIPELINING SUSPECTED: the server drops the connection (or answers "
-			    "the QUIT) when Postfix pipelines MAIL FROM/RCPT TO/RSET/QUIT; "
-			    "%lu such probe failures\n",
+		fprintf(fp,
+			"  %-12s PIPELINING SUSPECTED: the server drops the connection (or answers "
+			"the QUIT) when Postfix pipelines MAIL FROM/RCPT TO/RSET/QUIT; "
+			"%lu such probe failures\n",
 			"verdict", pipelining + r->suspect_successes);
 	} else if (r->suspect_successes) {
-		fprintf(fp, "  %-12s SUSPECT: %lu probes took a 221 reply as the RCPT answer, so "
-			    "every address verifies\n",
+		fprintf(fp,
+			"  %-12s SUSPECT: %lu probes took a 221 reply as the RCPT answer, so "
+			"every address verifies\n",
 			"verdict", r->suspect_successes);
 	} else if (r->recovered) {
-		fprintf(fp, "  %-12s recovered: probes succeed again after the pipelining "
-			    "failures\n",
+		fprintf(fp,
+			"  %-12s recovered: probes succeed again after the pipelining "
+			"failures\n",
 			"verdict");
 	} else if (r->failures) {
 		fprintf(fp, "  %-12s failing: %lu of %lu probes failed\n", "verdict", r->failures,
@@ -119,15 +122,15 @@ void summary_print(FILE *fp, const struct engine *e)
 {
 	const struct engine_stats *st = engine_stats(e);
 	struct corr_counts cc;
-	struct relay_list l = {0};
+	struct relay_list l = { 0 };
 
 	corr_counts(engine_corr(e), &cc);
 	fprintf(fp, "probewatch-scan summary\n");
-	fprintf(fp, "  lines        %lu (Postfix events %lu, other Postfix %lu, other programs %lu, "
-		    "malformed %lu, overlong %lu)\n",
-		st->lines,
-		st->lines - st->ignored - st->foreign - st->malformed - st->overlong, st->ignored,
-		st->foreign, st->malformed, st->overlong);
+	fprintf(fp,
+		"  lines        %lu (Postfix events %lu, other Postfix %lu, other programs %lu, "
+		"malformed %lu, overlong %lu)\n",
+		st->lines, st->lines - st->ignored - st->foreign - st->malformed - st->overlong,
+		st->ignored, st->foreign, st->malformed, st->overlong);
 	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
 	fprintf(fp, "  rejects      %lu unverified-recipient rejects\n", cc.rejects);
 	fprintf(fp, "  alerts      ");

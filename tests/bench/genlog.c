@@ -60,20 +60,25 @@ static void message(unsigned qid)
 	unsigned rcpt = next() % 20000;
 
 	stamp();
-	printf("postfix/smtpd[%u]: connect from mail%u.outbound.customer-example.org[198.51.100.%u]\n", pid,
-	       c, c);
+	printf("postfix/smtpd[%u]: connect from "
+	       "mail%u.outbound.customer-example.org[198.51.100.%u]\n",
+	       pid, c, c);
 	stamp();
-	printf("postfix/smtpd[%u]: %010X: client=mail%u.outbound.customer-example.org[198.51.100.%u]\n", pid, qid,
-	       c, c);
+	printf("postfix/smtpd[%u]: %010X: "
+	       "client=mail%u.outbound.customer-example.org[198.51.100.%u]\n",
+	       pid, qid, c, c);
 	stamp();
-	printf("postfix/cleanup[%u]: %010X: message-id=<%08x.%u.JavaMail.app@mail%u.outbound.customer-example.org>\n",
+	printf("postfix/cleanup[%u]: %010X: "
+	       "message-id=<%08x.%u.JavaMail.app@mail%u.outbound.customer-example.org>\n",
 	       900 + next() % 20, qid, next(), next() % 100000, c);
 	stamp();
-	printf("postfix/qmgr[812]: %010X: from=<newsletter-sender%u@lists.customer-example.org>, size=%u, nrcpt=1 (queue "
+	printf("postfix/qmgr[812]: %010X: from=<newsletter-sender%u@lists.customer-example.org>, "
+	       "size=%u, nrcpt=1 (queue "
 	       "active)\n",
 	       qid, next() % 5000, 1000 + next() % 90000);
 	stamp();
-	printf("postfix/smtpd[%u]: disconnect from mail%u.outbound.customer-example.org[198.51.100.%u] ehlo=1 "
+	printf("postfix/smtpd[%u]: disconnect from "
+	       "mail%u.outbound.customer-example.org[198.51.100.%u] ehlo=1 "
 	       "mail=1 rcpt=1 data=1 quit=1 commands=5\n",
 	       pid, c, c);
 	if (next() % 4 == 0) {
@@ -100,8 +105,8 @@ static void probe(unsigned qid)
 	int bad = next() % 2 == 0;
 
 	stamp();
-	printf("postfix/cleanup[901]: %010X: message-id=<%u.%010X@mta.example.com>\n", qid,
-	       next(), qid);
+	printf("postfix/cleanup[901]: %010X: message-id=<%u.%010X@mta.example.com>\n", qid, next(),
+	       qid);
 	stamp();
 	printf("postfix/qmgr[812]: %010X: from=<double-bounce@mta.example.com>, size=227, "
 	       "nrcpt=1 (queue active)\n",

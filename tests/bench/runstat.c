@@ -19,7 +19,7 @@
 int main(int argc, char **argv)
 {
 	const char *input = NULL, *output = NULL;
-	int fds[2] = {-1, -1};
+	int fds[2] = { -1, -1 };
 	struct timespec t0, t1;
 	struct rusage ru;
 	int status, i = 1;

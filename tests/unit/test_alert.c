@@ -5,7 +5,7 @@
 
 #include "utf8.h"
 
-static struct pftime when = {.sec = 1795624874, .utc_offset = 3600};
+static struct pftime when = { .sec = 1795624874, .utc_offset = 3600 };
 
 static json_t *render(struct alert *a, size_t *len)
 {
@@ -28,7 +28,7 @@ static void test_fixed_fields(void **state)
 	json_t *j;
 	const char *key;
 	json_t *v;
-	const char *order[] = {"@timestamp", "event", "severity", "host", "n"};
+	const char *order[] = { "@timestamp", "event", "severity", "host", "n" };
 	int i = 0;
 
 	(void)state;
@@ -151,7 +151,9 @@ static void test_text_clean(void **state)
 	size_t n;
 
 	(void)state;
-	n = text_clean("a\tb\x7f" "c\xc2\x85", 7, out, sizeof(out), TEXT_NO_CONTROLS, &cut);
+	n = text_clean("a\tb\x7f"
+		       "c\xc2\x85",
+		       7, out, sizeof(out), TEXT_NO_CONTROLS, &cut);
 	assert_int_equal(n, 6);
 	assert_memory_equal(out, "a?b?c?", 6);
 	assert_int_equal(cut, 0);
@@ -166,9 +168,12 @@ static void test_text_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixed_fields),	     cmocka_unit_test(test_hostile_text),
-		cmocka_unit_test(test_field_cap),	     cmocka_unit_test(test_budget_drops_by_rank),
-		cmocka_unit_test(test_budget_with_escapes), cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_fixed_fields),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_field_cap),
+		cmocka_unit_test(test_budget_drops_by_rank),
+		cmocka_unit_test(test_budget_with_escapes),
+		cmocka_unit_test(test_text_clean),
 	};
 
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);

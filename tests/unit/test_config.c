@@ -45,7 +45,8 @@ static void test_defaults(void **state)
 	struct config *cf = config_new();
 
 	(void)state;
-	assert_string_equal(config_str(cf, CF_MILTER_SOCKET), "unix:/run/probewatch/probewatch.sock");
+	assert_string_equal(config_str(cf, CF_MILTER_SOCKET),
+			    "unix:/run/probewatch/probewatch.sock");
 	assert_string_equal(config_str(cf, CF_LOG_SOURCE), "/var/log/mail.log");
 	assert_string_equal(config_str(cf, CF_ALERT_SINKS), "syslog");
 	assert_int_equal(config_num(cf, CF_SYSLOG_FACILITY), LOG_MAIL);
@@ -70,8 +71,8 @@ static void test_types(void **state)
 	assert_int_equal(config_num(cf, CF_ALERT_CEE_COOKIE), 1);
 	assert_int_equal(config_set(cf, "syslog_facility", "local3", NULL), 0);
 	assert_int_equal(config_num(cf, CF_SYSLOG_FACILITY), LOG_LOCAL3);
-	assert_int_equal(config_set(cf, "alert_sinks", "syslog, file:/var/log/pw.json,stdout", NULL),
-			 0);
+	assert_int_equal(
+		config_set(cf, "alert_sinks", "syslog, file:/var/log/pw.json,stdout", NULL), 0);
 	assert_int_equal(config_set(cf, "log_source", "-", NULL), 0);
 	assert_int_equal(config_set(cf, "log_timezone", "UTC", NULL), 0);
 	config_free(cf);
@@ -80,14 +81,14 @@ static void test_types(void **state)
 static void test_bad_values(void **state)
 {
 	static const char *const bad[][2] = {
-		{"pipelining_threshold", "0"},	{"pipelining_threshold", "two"},
-		{"pipelining_threshold", "2x"}, {"pipelining_threshold", "99999"},
-		{"pipelining_window", "0"},	{"pipelining_window", "10y"},
-		{"pipelining_window", "-5m"},	{"alert_cee_cookie", "maybe"},
-		{"syslog_facility", "kern"},	{"alert_sinks", "syslog,email"},
-		{"alert_sinks", "file:relative"}, {"alert_sinks", ""},
-		{"log_source", "relative.log"}, {"state_file", "-"},
-		{"log_timezone", "Mars/Olympus"}, {"syslog_ident", "a\nb"},
+		{ "pipelining_threshold", "0" },    { "pipelining_threshold", "two" },
+		{ "pipelining_threshold", "2x" },   { "pipelining_threshold", "99999" },
+		{ "pipelining_window", "0" },       { "pipelining_window", "10y" },
+		{ "pipelining_window", "-5m" },     { "alert_cee_cookie", "maybe" },
+		{ "syslog_facility", "kern" },      { "alert_sinks", "syslog,email" },
+		{ "alert_sinks", "file:relative" }, { "alert_sinks", "" },
+		{ "log_source", "relative.log" },   { "state_file", "-" },
+		{ "log_timezone", "Mars/Olympus" }, { "syslog_ident", "a\nb" },
 	};
 	struct config *cf = config_new();
 
@@ -120,7 +121,8 @@ static void test_file_and_overrides(void **state)
 
 	(void)state;
 	assert_int_equal(config_load_file(cf, path), 3);
-	assert_non_null(strstr(messages, ":4: bad value '15m   # not a comment: part of the value'"));
+	assert_non_null(
+		strstr(messages, ":4: bad value '15m   # not a comment: part of the value'"));
 	assert_non_null(strstr(messages, ":5: expected 'name = value'"));
 	assert_non_null(strstr(messages, ":7: unknown setting 'unknown_thing'"));
 	assert_int_equal(config_num(cf, CF_PIPELINING_THRESHOLD), 5);

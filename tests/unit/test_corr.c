@@ -23,8 +23,8 @@ static const char *at(int sec)
 	static int i;
 
 	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "Nov 25 %02d:%02d:%02d", sec / 3600 % 24,
-		 sec / 60 % 60, sec % 60);
+	snprintf(buf[i], sizeof(buf[i]), "Nov 25 %02d:%02d:%02d", sec / 3600 % 24, sec / 60 % 60,
+		 sec % 60);
 	return buf[i];
 }
 
@@ -47,8 +47,8 @@ static void probe(struct engine *e, int sec, const char *qid, const char *rcpt, 
 	feed(e, line);
 }
 
-#define EXCH "exchange.example.com[192.168.10.20]:25"
-#define LOST "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO"
+#define EXCH  "exchange.example.com[192.168.10.20]:25"
+#define LOST  "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO"
 #define OK250 "250 2.1.5 Recipient OK"
 
 static void fail_probe(struct engine *e, int sec, const char *qid, const char *rcpt)
@@ -89,7 +89,8 @@ static void test_seed_scenario(void **state)
 	assert_string_equal(field_str(a, "postfix_from"), "address-verify@example.com");
 	assert_string_equal(field_str(a, "probe_source"), "verify");
 	assert_non_null(strstr(field_str(a, "remediation"), "192.168.10.20/32 pipelining"));
-	assert_non_null(strstr(field_str(a, "remediation"), "smtp_discard_ehlo_keyword_address_maps"));
+	assert_non_null(
+		strstr(field_str(a, "remediation"), "smtp_discard_ehlo_keyword_address_maps"));
 	assert_non_null(strstr(field_str(a, "remediation"), "postfix reload"));
 	assert_non_null(strstr(field_str(a, "remediation"), "verify_cache"));
 	a = find_event(&got, "recipient_rejected", 0);
@@ -111,7 +112,8 @@ static void test_seed_scenario(void **state)
 
 static void test_window_and_threshold(void **state)
 {
-	struct engine *e = test_engine(&got, "pipelining_threshold=3", "pipelining_window=10m", NULL);
+	struct engine *e =
+		test_engine(&got, "pipelining_threshold=3", "pipelining_window=10m", NULL);
 
 	(void)state;
 	/* 3 failures, but never 3 within 10 minutes. */
@@ -154,8 +156,8 @@ static void test_connection_reuse_is_not_recovery(void **state)
 	probe(e, 103, "D00000004", "d@example.com", 101, EXCH, "2.1.5", "deliverable", OK250);
 	assert_int_equal(count_event(&got, "relay_recovered"), 0);
 	/* The fix: that process discards PIPELINING, then its probe succeeds. */
-	snprintf(line, sizeof(line), "%s mta postfix/smtp[102]: discarding EHLO keywords: PIPELINING",
-		 at(200));
+	snprintf(line, sizeof(line),
+		 "%s mta postfix/smtp[102]: discarding EHLO keywords: PIPELINING", at(200));
 	feed(e, line);
 	/* Another process without the fix proves nothing. */
 	probe(e, 201, "D00000005", "e@example.com", 103, EXCH, "2.1.5", "deliverable", OK250);
@@ -195,7 +197,8 @@ static void test_discarded_pipelining_is_not_the_cause(void **state)
 		char qid[32];
 
 		snprintf(line, sizeof(line),
-			 "%s mta postfix/smtp[300]: discarding EHLO keywords: PIPELINING", at(10 + i));
+			 "%s mta postfix/smtp[300]: discarding EHLO keywords: PIPELINING",
+			 at(10 + i));
 		feed(e, line);
 		snprintf(qid, sizeof(qid), "F0000000%d", i);
 		probe(e, 10 + i, qid, "a@example.com", 300, EXCH, "4.4.2", "undeliverable", LOST);
@@ -272,7 +275,8 @@ static void test_bounded_memory(void **state)
 			 at(10), 0x100000 + i);
 		feed(e, line);
 		snprintf(line, sizeof(line),
-			 "%s mta postfix/smtp[5]: %010X: to=<r%d@example.com>, relay=h%d[192.0.2.%d]:25, "
+			 "%s mta postfix/smtp[5]: %010X: to=<r%d@example.com>, "
+			 "relay=h%d[192.0.2.%d]:25, "
 			 "delay=0, delays=0/0/0/0, dsn=2.1.5, status=deliverable (250 Ok)",
 			 at(10), 0x200000 + i, i, i, i % 250);
 		feed(e, line);
@@ -319,8 +323,9 @@ static void test_sendmail_bv_and_real_mail(void **state)
 	assert_string_equal(field_str(got.alert[0], "probe_source"), "sendmail_bv");
 	assert_string_equal(field_str(got.alert[0], "postfix_from"), "root@mta.example.com");
 	/* Real mail failing the same way is not a probe. */
-	feed(e, "Nov 25 10:01:00 mta postfix/qmgr[10]: F3A4B1020F9: from=<s@example.org>, size=612, "
-		"nrcpt=1 (queue active)");
+	feed(e,
+	     "Nov 25 10:01:00 mta postfix/qmgr[10]: F3A4B1020F9: from=<s@example.org>, size=612, "
+	     "nrcpt=1 (queue active)");
 	feed(e, "Nov 25 10:01:00 mta postfix/smtp[15215]: F3A4B1020F9: to=<real@example.com>, "
 		"relay=" EXCH ", delay=0.02, delays=0/0/0/0.02, dsn=4.4.2, "
 		"status=deferred (" LOST ")");

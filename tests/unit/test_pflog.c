@@ -64,8 +64,9 @@ static void test_seed_status_line(void **state)
 	assert_int_equal(ev.relay.port, 25);
 	assert_str(ev.dsn, "4.4.2");
 	assert_int_equal(ev.status, PST_UNDELIVERABLE);
-	assert_str(ev.reason,
-		   "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO");
+	assert_str(
+		ev.reason,
+		"lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO");
 	assert_int_equal(ev.conn_use, 0);
 }
 
@@ -94,8 +95,7 @@ static void test_timestamps(void **state)
 	assert_string_equal(buf, "2026-11-25T16:41:14.502123+01:00");
 	assert_int_equal(ev.time.sec, 1795624874 - 3600); /* 16:41:14+01:00 */
 	/* RFC 3339 without fraction, Z */
-	assert_int_equal(parse("2026-11-25T16:41:14Z mx postfix/qmgr[1]: ABCDEF1234: removed",
-			       &ev),
+	assert_int_equal(parse("2026-11-25T16:41:14Z mx postfix/qmgr[1]: ABCDEF1234: removed", &ev),
 			 PFLOG_EVENT);
 	assert_int_equal(ev.time.sec, 1795624874);
 	/* <PRI> in front */
@@ -109,15 +109,17 @@ static void test_timestamps(void **state)
 			 PFLOG_MALFORMED);
 	assert_int_equal(parse("<22 Nov 25 16:41:14 mx postfix/qmgr[1]: ABCDEF1234: removed", &ev),
 			 PFLOG_MALFORMED);
-	assert_int_equal(parse("2026-13-25T16:41:14Z mx postfix/qmgr[1]: ABCDEF1234: removed",
-			       &ev),
+	assert_int_equal(parse("2026-13-25T16:41:14Z mx postfix/qmgr[1]: ABCDEF1234: removed", &ev),
 			 PFLOG_MALFORMED);
 }
 
 static void test_program_names(void **state)
 {
 	static const char *const postfix[] = {
-		"postfix/smtp", "postfix/relay/smtp", "postfix-out/smtp", "postfix/lmtp",
+		"postfix/smtp",
+		"postfix/relay/smtp",
+		"postfix-out/smtp",
+		"postfix/lmtp",
 	};
 	struct pflog_event ev;
 	char line[512];
@@ -132,22 +134,24 @@ static void test_program_names(void **state)
 		assert_int_equal(ev.status, PST_DELIVERABLE);
 	}
 	/* Other programs never make events, whatever they say. */
-	assert_int_equal(parse("Nov 25 16:41:14 mx evil[7]: ABCDEF1234: to=<a@b>, relay=h[1.2.3.4]:25, "
-			       "dsn=4.4.2, status=undeliverable (lost connection)",
-			       &ev),
-			 PFLOG_FOREIGN);
+	assert_int_equal(
+		parse("Nov 25 16:41:14 mx evil[7]: ABCDEF1234: to=<a@b>, relay=h[1.2.3.4]:25, "
+		      "dsn=4.4.2, status=undeliverable (lost connection)",
+		      &ev),
+		PFLOG_FOREIGN);
 	assert_int_equal(parse("Nov 25 16:41:14 mx evil/smtpx[7]: ABCDEF1234: to=<a@b>, "
 			       "dsn=4.4.2, status=undeliverable (x)",
 			       &ev),
 			 PFLOG_FOREIGN);
 	assert_int_equal(parse("Nov 25 16:41:14 mx /usr/sbin/cron[7]: hello", &ev), PFLOG_FOREIGN);
-	assert_int_equal(parse("Nov 25 16:41:14 mx kernel: postfix/smtp[1]: X", &ev), PFLOG_FOREIGN);
+	assert_int_equal(parse("Nov 25 16:41:14 mx kernel: postfix/smtp[1]: X", &ev),
+			 PFLOG_FOREIGN);
 	/* Postfix lines that are not events */
 	assert_int_equal(parse("Nov 25 16:41:14 mx postfix/smtpd[7]: connect from a[1.2.3.4]", &ev),
 			 PFLOG_IGNORED);
-	assert_int_equal(parse("Nov 25 16:41:14 mx postfix/cleanup[7]: ABCDEF1234: message-id=<x@y>",
-			       &ev),
-			 PFLOG_IGNORED);
+	assert_int_equal(
+		parse("Nov 25 16:41:14 mx postfix/cleanup[7]: ABCDEF1234: message-id=<x@y>", &ev),
+		PFLOG_IGNORED);
 	assert_int_equal(parse("Nov 25 16:41:14 mx postfix/submission/smtpd[7]", &ev),
 			 PFLOG_MALFORMED);
 }
@@ -157,10 +161,11 @@ static void test_queue_events(void **state)
 	struct pflog_event ev;
 
 	(void)state;
-	assert_int_equal(parse("Nov 25 16:41:14 mx postfix/qmgr[12773]: CB1223A942: "
-			       "from=<address-verify@example.com>, size=227, nrcpt=1 (queue active)",
-			       &ev),
-			 PFLOG_EVENT);
+	assert_int_equal(
+		parse("Nov 25 16:41:14 mx postfix/qmgr[12773]: CB1223A942: "
+		      "from=<address-verify@example.com>, size=227, nrcpt=1 (queue active)",
+		      &ev),
+		PFLOG_EVENT);
 	assert_int_equal(ev.kind, PFE_QUEUE_ACTIVE);
 	assert_str(ev.from, "address-verify@example.com");
 	assert_int_equal(ev.size, 227);
@@ -229,9 +234,11 @@ static void test_delivery_variants(void **state)
 	static const struct {
 		const char *word;
 		enum pflog_status st;
-	} words[] = {{"sent", PST_SENT},	 {"deferred", PST_DEFERRED},
-		     {"bounced", PST_BOUNCED}, {"expired", PST_EXPIRED},
-		     {"weird", PST_OTHER}};
+	} words[] = { { "sent", PST_SENT },
+		      { "deferred", PST_DEFERRED },
+		      { "bounced", PST_BOUNCED },
+		      { "expired", PST_EXPIRED },
+		      { "weird", PST_OTHER } };
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		char line[300];
 
@@ -305,32 +312,35 @@ static void test_reject(void **state)
 	assert_int_equal(ev.code, 450);
 	assert_str(ev.enhanced, "4.1.1");
 	assert_str(ev.rcpt, "user@example.com");
-	assert_str(ev.reason,
-		   "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO");
+	assert_str(
+		ev.reason,
+		"lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO");
 	assert_str(ev.from, "a@example.org");
 	assert_str(ev.to, "user@example.com");
 	assert_str(ev.proto, "ESMTP");
 	assert_str(ev.helo, "client.example.org");
 	assert_int_equal(ev.reject_warning, 0);
 	/* the 5xx wording, a queue ID, IPv6 client */
-	assert_int_equal(parse("Nov 25 16:41:17 mta postfix/smtpd[1]: 0A1B2C3D4E5: reject: RCPT "
-			       "from h[2001:db8::7]: 550 5.1.1 <u@example.com>: Recipient address "
-			       "rejected: undeliverable address: host x[192.0.2.1] said: 550 5.1.1 "
-			       "User unknown (in reply to RCPT TO command); from=<> to=<u@example.com> "
-			       "proto=SMTP helo=<[IPv6:2001:db8::7]>",
-			       &ev),
-			 PFLOG_EVENT);
+	assert_int_equal(
+		parse("Nov 25 16:41:17 mta postfix/smtpd[1]: 0A1B2C3D4E5: reject: RCPT "
+		      "from h[2001:db8::7]: 550 5.1.1 <u@example.com>: Recipient address "
+		      "rejected: undeliverable address: host x[192.0.2.1] said: 550 5.1.1 "
+		      "User unknown (in reply to RCPT TO command); from=<> to=<u@example.com> "
+		      "proto=SMTP helo=<[IPv6:2001:db8::7]>",
+		      &ev),
+		PFLOG_EVENT);
 	assert_int_equal(ev.undeliverable_wording, 1);
 	assert_str(ev.client_addr, "2001:db8::7");
 	assert_str(ev.from, "");
 	assert_str(ev.helo, "[IPv6:2001:db8::7]");
 	/* reject_warning */
-	assert_int_equal(parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT "
-			       "from h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address "
-			       "rejected: unverified address: Address verification in progress; "
-			       "from=<s@x> to=<u@example.com> proto=ESMTP helo=<h>",
-			       &ev),
-			 PFLOG_EVENT);
+	assert_int_equal(
+		parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT "
+		      "from h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address "
+		      "rejected: unverified address: Address verification in progress; "
+		      "from=<s@x> to=<u@example.com> proto=ESMTP helo=<h>",
+		      &ev),
+		PFLOG_EVENT);
 	assert_int_equal(ev.reject_warning, 1);
 	assert_str(ev.reason, "Address verification in progress");
 	/* Other rejects are not ours. */
@@ -358,13 +368,14 @@ static void test_hostile_fields(void **state)
 	assert_str(ev.relay.host, "good");
 	assert_int_equal(ev.status, PST_UNDELIVERABLE);
 	/* A HELO that imitates the envelope does not move the split. */
-	assert_int_equal(parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
-			       "h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address rejected: "
-			       "unverified address: lost connection with x[192.0.2.1] while sending "
-			       "RCPT TO; from=<s@x> to=<u@example.com> proto=ESMTP helo=<a; from=<b> "
-			       "to=<u@example.com> proto=ESMTP helo=<c>",
-			       &ev),
-			 PFLOG_EVENT);
+	assert_int_equal(
+		parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+		      "h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address rejected: "
+		      "unverified address: lost connection with x[192.0.2.1] while sending "
+		      "RCPT TO; from=<s@x> to=<u@example.com> proto=ESMTP helo=<a; from=<b> "
+		      "to=<u@example.com> proto=ESMTP helo=<c>",
+		      &ev),
+		PFLOG_EVENT);
 	assert_str(ev.reason, "lost connection with x[192.0.2.1] while sending RCPT TO");
 	assert_str(ev.helo, "a; from=<b> to=<u@example.com> proto=ESMTP helo=<c");
 	/* Truncated lines are not events, and do not crash. */
@@ -430,11 +441,16 @@ static void test_huge_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_status_line), cmocka_unit_test(test_timestamps),
-		cmocka_unit_test(test_program_names),	 cmocka_unit_test(test_queue_events),
-		cmocka_unit_test(test_delivery_variants), cmocka_unit_test(test_attempts_and_discard),
-		cmocka_unit_test(test_reject),		 cmocka_unit_test(test_hostile_fields),
-		cmocka_unit_test(test_random_bytes),	 cmocka_unit_test(test_huge_line),
+		cmocka_unit_test(test_seed_status_line),
+		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_program_names),
+		cmocka_unit_test(test_queue_events),
+		cmocka_unit_test(test_delivery_variants),
+		cmocka_unit_test(test_attempts_and_discard),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_huge_line),
 	};
 
 	return cmocka_run_group_tests_name("pflog", tests, setup, teardown);

@@ -99,8 +99,9 @@ static void test_zones(void **state)
 
 static void test_format(void **state)
 {
-	struct pftime t = {.sec = 1795624874, .usec = 5, .utc_offset = -(5 * 3600 + 1800),
-			   .has_frac = 1};
+	struct pftime t = {
+		.sec = 1795624874, .usec = 5, .utc_offset = -(5 * 3600 + 1800), .has_frac = 1
+	};
 	char buf[64];
 
 	(void)state;
@@ -131,8 +132,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_civil_round_trip), cmocka_unit_test(test_year_from_now),
-		cmocka_unit_test(test_new_year),	 cmocka_unit_test(test_zones),
-		cmocka_unit_test(test_format),		 cmocka_unit_test(test_cache_and_used),
+		cmocka_unit_test(test_new_year),         cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_format),           cmocka_unit_test(test_cache_and_used),
 	};
 
 	return cmocka_run_group_tests_name("pftime", tests, NULL, NULL);
