@@ -141,7 +141,8 @@ void summary_print(FILE *fp, const struct engine *e)
 	relay_walk(corr_relays(engine_corr(e)), collect, &l);
 	if (l.n == 0)
 		fprintf(fp, "no probes to a relay seen\n");
-	qsort(l.v, l.n, sizeof(*l.v), by_name);
+	else
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
 	for (size_t i = 0; i < l.n; i++)
 		print_relay(fp, l.v[i]);
 	free(l.v);
