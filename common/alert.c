@@ -64,7 +64,8 @@ void alert_time(struct alert *a, const char *key, const struct pftime *t, int ra
 	char buf[64];
 	size_t n = pftime_format(t, buf, sizeof(buf));
 
-	alert_set(a, key, json_stringn(buf, n), rank);
+	/* Our own digits and punctuation: valid UTF-8 by construction. */
+	alert_set(a, key, json_stringn_nocheck(buf, n), rank);
 }
 
 struct alert *alert_new(const char *event, enum alert_severity sev, const struct pftime *when,
@@ -95,7 +96,8 @@ void alert_text(struct alert *a, const char *key, const char *text, size_t len, 
 	char buf[ALERT_FIELD_MAX];
 	size_t n = text_clean(text ? text : "", text ? len : 0, buf, sizeof(buf), 0, NULL);
 
-	alert_set(a, key, json_stringn(buf, n), rank);
+	/* text_clean() made it valid UTF-8 already. */
+	alert_set(a, key, json_stringn_nocheck(buf, n), rank);
 }
 
 void alert_const(struct alert *a, const char *key, const char *text, int rank)
@@ -122,7 +124,7 @@ void alert_text_array(struct alert *a, const char *key, const char *const *texts
 	for (size_t i = 0; i < n; i++) {
 		size_t len = text_clean(texts[i], lens[i], buf, sizeof(buf), 0, NULL);
 
-		json_array_append_new(arr, json_checked(json_stringn(buf, len)));
+		json_array_append_new(arr, json_checked(json_stringn_nocheck(buf, len)));
 	}
 	alert_set(a, key, arr, rank);
 }

@@ -123,10 +123,15 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	const char *prog, *slash = NULL, *q, *ts;
 	size_t used, tslen;
 	enum pflog_service svc;
-	long pid = 0;
+	unsigned long pid = 0;
 
-	/* The message fields are cleared by the recogniser that takes the line. */
-	memset(ev, 0, offsetof(struct pflog_event, PFLOG_BODY_START));
+	/*
+	 * Every header field is set below before PFLOG_EVENT is returned; the
+	 * message fields are cleared by the recogniser that takes the line.
+	 */
+	ev->kind = PFE_NONE;
+	ev->queue_id.p = NULL;
+	ev->queue_id.len = 0;
 	while (end > s && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 
@@ -168,8 +173,8 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	/* program[pid]: the name has no space or colon, and a '/' for Postfix */
 	prog = s;
 	q = memchr(s, '[', (size_t)(end - s) < 128 ? (size_t)(end - s) : 128);
-	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)) ||
-	    memchr(prog, ':', (size_t)(q - prog)))
+	/* (A ':' in the name leaves a service name that is not in the table.) */
+	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)))
 		return PFLOG_FOREIGN;
 	s = q;
 	for (q = s - 1; q > prog && *q != '/'; q--)
@@ -183,11 +188,12 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	ev->program.len = (size_t)(s - prog);
 	ev->service.p = slash + 1;
 	ev->service.len = (size_t)(s - slash - 1);
-	for (q = ++s; s < end && s - q < 10 && *s >= '0' && *s <= '9'; s++)
-		pid = pid * 10 + (*s - '0');
-	if (end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
+	/* unsigned: a line of many digits wraps harmlessly before it is refused */
+	for (q = ++s; s < end && (unsigned)(*s - '0') < 10; s++)
+		pid = pid * 10 + (unsigned long)(*s - '0');
+	if (s - q > 9 || end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
 		return PFLOG_MALFORMED;
-	ev->pid = pid;
+	ev->pid = (long)pid;
 	s += 3;
 	if (!pflog_msg_parse(svc, s, (size_t)(end - s), ev))
 		return PFLOG_IGNORED;

@@ -115,6 +115,7 @@ struct pflog_parser *pflog_parser_create(const char *timezone);
 void pflog_parser_free(struct pflog_parser *p);
 struct pfclock *pflog_parser_clock(struct pflog_parser *p);
 
+/* The event is filled only when PFLOG_EVENT is returned. */
 enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t len,
 			      struct pflog_event *ev);
 
