@@ -144,16 +144,6 @@ enum alert_severity alert_severity(const struct alert *a)
 	return a->sev;
 }
 
-const char *alert_get_str(const struct alert *a, const char *key)
-{
-	return json_string_value(json_object_get(a->obj, key));
-}
-
-long long alert_get_int(const struct alert *a, const char *key)
-{
-	return json_integer_value(json_object_get(a->obj, key));
-}
-
 /*
  * Compact JSON into one buffer sized for the budget; json_dumpb writes
  * straight into it, and says how much it needed when that was more.

@@ -47,9 +47,6 @@ void alert_text_array(struct alert *a, const char *key, const char *const *texts
 const char *alert_event(const struct alert *a);
 enum alert_severity alert_severity(const struct alert *a);
 const char *alert_severity_name(enum alert_severity sev);
-/* Look up a string or integer field (for sinks, tests and the summary). */
-const char *alert_get_str(const struct alert *a, const char *key);
-long long alert_get_int(const struct alert *a, const char *key);
 
 /* Compact JSON within the budget; the caller frees the result. */
 char *alert_render(struct alert *a, size_t *len);

@@ -29,9 +29,8 @@ static void relay_fields(struct alert *a, const char *host, const char *addr, in
 static void remediation(struct alert *a, const char *addr)
 {
 	char text[1024];
-	size_t n = remedy_pipelining(text, sizeof(text), addr ? addr : "", addr ? strlen(addr) : 0);
 
-	(void)n;
+	remedy_pipelining(text, sizeof(text), addr ? addr : "", addr ? strlen(addr) : 0);
 	alert_const(a, "remediation", text, R_REMEDY);
 }
 

@@ -17,7 +17,6 @@ static const char *diag_prog = "probewatch";
 static int diag_syslog;
 static jmp_buf *diag_fatal_env;
 static char diag_fatal_text[1024];
-static unsigned long diag_warnings;
 static void (*diag_hook)(const char *, const char *);
 
 void diag_set_hook(void (*hook)(const char *level, const char *text))
@@ -38,11 +37,6 @@ void diag_use_syslog(const char *ident, int facility)
 	diag_syslog = 1;
 }
 
-void diag_use_stderr(void)
-{
-	diag_syslog = 0;
-}
-
 void diag_set_fatal_jump(jmp_buf *env)
 {
 	diag_fatal_env = env;
@@ -51,11 +45,6 @@ void diag_set_fatal_jump(jmp_buf *env)
 const char *diag_last_fatal(void)
 {
 	return diag_fatal_text;
-}
-
-unsigned long diag_warning_count(void)
-{
-	return diag_warnings;
 }
 
 static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
@@ -90,7 +79,6 @@ void msg_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	diag_warnings++;
 	va_start(ap, fmt);
 	diag_vlog(LOG_WARNING, "warning: ", fmt, ap);
 	va_end(ap);
@@ -100,7 +88,6 @@ void msg_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	diag_warnings++;
 	va_start(ap, fmt);
 	diag_vlog(LOG_ERR, "error: ", fmt, ap);
 	va_end(ap);

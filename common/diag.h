@@ -5,8 +5,7 @@
  * diagnostics output: standard error by default, syslog(3) once the daemon
  * calls diag_use_syslog().  msg_fatal() never returns: it exits with status
  * 2, or, when a test installed a jump buffer with diag_set_fatal_jump(),
- * longjmps there so the test can assert the failure.  Counters of warnings
- * and errors are kept for the stats alert.
+ * longjmps there so the test can assert the failure.
  */
 #ifndef PW_DIAG_H
 #define PW_DIAG_H
@@ -18,12 +17,10 @@
 
 void diag_init(const char *progname);
 void diag_use_syslog(const char *ident, int facility);
-void diag_use_stderr(void);
 void diag_set_fatal_jump(jmp_buf *env);
 /* For tests: also pass every message (without prefix) to hook. */
 void diag_set_hook(void (*hook)(const char *level, const char *text));
 const char *diag_last_fatal(void);
-unsigned long diag_warning_count(void);
 
 void msg_info(const char *fmt, ...) PW_PRINTF(1, 2);
 void msg_warn(const char *fmt, ...) PW_PRINTF(1, 2);

@@ -211,25 +211,3 @@ const char *pflog_kind_name(enum pflog_kind kind)
 
 	return (unsigned)kind < PFE_KIND_COUNT ? names[kind] : "none";
 }
-
-const char *pflog_status_name(enum pflog_status st)
-{
-	switch (st) {
-	case PST_SENT:
-		return "sent";
-	case PST_DEFERRED:
-		return "deferred";
-	case PST_BOUNCED:
-		return "bounced";
-	case PST_EXPIRED:
-		return "expired";
-	case PST_DELIVERABLE:
-		return "deliverable";
-	case PST_UNDELIVERABLE:
-		return "undeliverable";
-	case PST_UNDELIVERABLE_NOT_CACHED:
-		return "undeliverable-but-not-cached";
-	default:
-		return "other";
-	}
-}

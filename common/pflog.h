@@ -120,7 +120,6 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 			      struct pflog_event *ev);
 
 const char *pflog_kind_name(enum pflog_kind kind);
-const char *pflog_status_name(enum pflog_status st);
 
 /* Compare with a string literal (its length is known at compile time). */
 /* The first field of the message part of an event (see pflog_event). */

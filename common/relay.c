@@ -179,7 +179,7 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 		return 0;
 	if (!r->flagged)
 		r->failures_since_flag = r->win_len;
-	r->flagged = r->ever_flagged = 1;
+	r->flagged = 1;
 	r->recovered = 0;
 	r->last_alert = when;
 	r->pipelining_alerts++;

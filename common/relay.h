@@ -33,7 +33,7 @@ struct relay {
 	char **win_rcpt;  /* and their recipients */
 	size_t win_cap, win_head, win_len;
 	int flagged; /* pipelining_suspected raised, not yet recovered */
-	int ever_flagged, recovered;
+	int recovered;
 	time_t last_alert; /* of pipelining_suspected */
 	time_t last_symptom;
 	unsigned long failures_since_flag;

@@ -131,6 +131,10 @@ void summary_print(FILE *fp, const struct engine *e)
 		"malformed %lu, overlong %lu)\n",
 		st->lines, st->lines - st->ignored - st->foreign - st->malformed - st->overlong,
 		st->ignored, st->foreign, st->malformed, st->overlong);
+	fprintf(fp, "  events      ");
+	for (int k = PFE_NONE + 1; k < PFE_KIND_COUNT; k++)
+		fprintf(fp, " %s %lu%s", pflog_kind_name(k), st->events[k],
+			k + 1 < PFE_KIND_COUNT ? "," : "\n");
 	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
 	fprintf(fp, "  rejects      %lu unverified-recipient rejects\n", cc.rejects);
 	fprintf(fp, "  alerts      ");

@@ -164,6 +164,29 @@ static void test_lreader_continues_after_growth(void **state)
 	close(fds[0]);
 }
 
+static void test_lreader_reset(void **state)
+{
+	int a = pipe_with("old\npart", 8);
+	int b = pipe_with("new\n", 4);
+	struct lreader *r = lreader_create(a, 64, 32);
+	const char *line;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(lreader_next(r, &line, &len), LR_LINE);
+	assert_int_equal(lreader_next(r, &line, &len), LR_AGAIN);
+	/* After rotation: the new file from its start, nothing of the old. */
+	lreader_reset(r, b, 0);
+	assert_int_equal(lreader_next(r, &line, &len), LR_LINE);
+	assert_memory_equal(line, "new", 3);
+	assert_int_equal(lreader_offset(r), 4);
+	assert_int_equal(lreader_next(r, &line, &len), LR_AGAIN);
+	assert_int_equal(lreader_partial(r, &line, &len), 0);
+	lreader_free(r);
+	close(a);
+	close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_lreader_lines),
 		cmocka_unit_test(test_lreader_partial_and_overlong),
 		cmocka_unit_test(test_lreader_continues_after_growth),
+		cmocka_unit_test(test_lreader_reset),
 	};
 
 	return cmocka_run_group_tests_name("htab_lreader", tests, NULL, NULL);
