@@ -9,6 +9,7 @@
 
 struct engine {
 	struct pflog_parser *parser;
+	char *timezone;
 	struct corr *corr;
 	corr_emit_fn emit;
 	void *ctx;
@@ -51,7 +52,8 @@ struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *c
 	struct corr_params p;
 
 	engine_params(cf, &p);
-	e->parser = pflog_parser_create(config_str(cf, CF_LOG_TIMEZONE));
+	e->timezone = xstrdup(config_str(cf, CF_LOG_TIMEZONE));
+	e->parser = pflog_parser_create(e->timezone);
 	e->corr = corr_create(&p, engine_emit, e);
 	e->emit = emit;
 	e->ctx = ctx;
@@ -63,6 +65,7 @@ void engine_free(struct engine *e)
 	if (e) {
 		pflog_parser_free(e->parser);
 		corr_free(e->corr);
+		free(e->timezone);
 		free(e);
 	}
 }
@@ -70,12 +73,20 @@ void engine_free(struct engine *e)
 void engine_reconfigure(struct engine *e, const struct config *cf)
 {
 	struct corr_params p;
-	struct pflog_parser *np = pflog_parser_create(config_str(cf, CF_LOG_TIMEZONE));
+	const char *tz = config_str(cf, CF_LOG_TIMEZONE);
 
 	engine_params(cf, &p);
 	corr_set_params(e->corr, &p);
-	pflog_parser_free(e->parser);
-	e->parser = np;
+	if (strcmp(tz, e->timezone) != 0) {
+		/* A new zone: a new clock, which keeps the year it had reached. */
+		time_t newest = pfclock_newest(pflog_parser_clock(e->parser));
+
+		pflog_parser_free(e->parser);
+		e->parser = pflog_parser_create(tz);
+		pfclock_set_reference(pflog_parser_clock(e->parser), newest);
+		free(e->timezone);
+		e->timezone = xstrdup(tz);
+	}
 }
 
 void engine_set_reference(struct engine *e, time_t ref)

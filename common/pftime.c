@@ -88,6 +88,11 @@ void pfclock_set_reference(struct pfclock *c, time_t ref)
 	c->key_len = 0;
 }
 
+time_t pfclock_newest(const struct pfclock *c)
+{
+	return c->ref;
+}
+
 int pftime_zone_valid(const char *tz)
 {
 	char path[512];

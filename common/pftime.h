@@ -30,6 +30,8 @@ struct pfclock *pfclock_create(const char *timezone);
 void pfclock_free(struct pfclock *c);
 /* Lines are assumed not to be later than 'ref' until one is seen. */
 void pfclock_set_reference(struct pfclock *c, time_t ref);
+/* The newest line's time, or the reference when no line was seen. */
+time_t pfclock_newest(const struct pfclock *c);
 
 /*
  * Parse a timestamp at the start of p[0..len).  On success stores the time

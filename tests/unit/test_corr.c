@@ -394,6 +394,30 @@ static void test_hosts_are_separate(void **state)
 	engine_free(e);
 }
 
+static void test_reload_changes_threshold(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	struct config *cf = config_new();
+
+	(void)state;
+	assert_int_equal(config_set(cf, "pipelining_threshold", "3", NULL), 0);
+	assert_int_equal(config_set(cf, "log_timezone", "UTC", NULL), 0);
+	engine_reconfigure(e, cf);
+	fail_probe(e, 100, "J00000001", "a@example.com");
+	fail_probe(e, 101, "J00000002", "b@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	fail_probe(e, 102, "J00000003", "c@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	/* A new zone keeps the year: Nov 25 stays in 2026. */
+	assert_int_equal(config_set(cf, "log_timezone", "GMT", NULL), 0);
+	engine_reconfigure(e, cf);
+	collected_clear(&got);
+	fail_probe(e, 200, "J00000004", "d@example.com");
+	assert_string_equal(field_str(got.alert[0], "@timestamp"), "2026-11-25T00:03:20+00:00");
+	config_free(cf);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +433,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sendmail_bv_and_real_mail, teardown),
 		cmocka_unit_test_teardown(test_suspended_and_attempts, teardown),
 		cmocka_unit_test_teardown(test_hosts_are_separate, teardown),
+		cmocka_unit_test_teardown(test_reload_changes_threshold, teardown),
 	};
 
 	return cmocka_run_group_tests_name("corr", tests, NULL, NULL);
