@@ -40,7 +40,8 @@ static json_t *json_checked(json_t *j)
 
 static void alert_set(struct alert *a, const char *key, json_t *value, int rank)
 {
-	json_object_set_new(a->obj, key, json_checked(value));
+	/* Keys are our own ASCII literals. */
+	json_object_set_new_nocheck(a->obj, key, json_checked(value));
 	/* Keys are string literals: the same key is the same pointer. */
 	for (size_t i = 0; i < a->nfields; i++)
 		if (a->field[i].key == key) {
@@ -102,7 +103,8 @@ void alert_text(struct alert *a, const char *key, const char *text, size_t len, 
 
 void alert_const(struct alert *a, const char *key, const char *text, int rank)
 {
-	alert_set(a, key, json_string(text), rank);
+	/* probewatch's own text is ASCII; a NULL from jansson is out of memory. */
+	alert_set(a, key, json_string_nocheck(text), rank);
 }
 
 void alert_int(struct alert *a, const char *key, long long value, int rank)

@@ -26,11 +26,16 @@ static void relay_fields(struct alert *a, const char *host, const char *addr, in
 		alert_int(a, "postfix_relay_port", port, KEEP);
 }
 
-static void remediation(struct alert *a, const char *addr)
+/* The full text once per window, a short one on each failed probe. */
+static void remediation(struct alert *a, const char *addr, int full)
 {
 	char text[1024];
+	size_t alen = addr ? strlen(addr) : 0;
 
-	remedy_pipelining(text, sizeof(text), addr ? addr : "", addr ? strlen(addr) : 0);
+	if (full)
+		remedy_pipelining(text, sizeof(text), addr ? addr : "", alen);
+	else
+		remedy_pipelining_short(text, sizeof(text), addr ? addr : "", alen);
 	alert_const(a, "remediation", text, R_REMEDY);
 }
 
@@ -91,7 +96,7 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 		alert_bool(a, "pipelining_discarded", !v->pipelined, R_EXTRA);
 	if (suspected_cause) {
 		alert_const(a, "suspected_cause", suspected_cause, KEEP);
-		remediation(a, v->relay_addr);
+		remediation(a, v->relay_addr, 0);
 	}
 	return a;
 }
@@ -145,7 +150,7 @@ struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_ev
 	alert_time(a, "last_seen", &ev->time, KEEP);
 	alert_text_array(a, "recipients", rcpt, lens, n, R_CONTEXT);
 	alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
-	remediation(a, r->addr);
+	remediation(a, r->addr, 1);
 	return a;
 }
 

@@ -53,3 +53,16 @@ size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen)
 		     line);
 	return n < 0 ? 0 : (size_t)n;
 }
+
+size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t alen)
+{
+	char line[96];
+	int n;
+
+	remedy_cidr_line(line, sizeof(line), addr, alen);
+	n = snprintf(buf, size,
+		     "put '%s' in the cidr: table of smtp_discard_ehlo_keyword_address_maps, "
+		     "postfix reload, flush the verify cache",
+		     line);
+	return n < 0 ? 0 : (size_t)n;
+}

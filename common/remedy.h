@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen);
+/* The same in one short sentence, for the alert of each failed probe. */
+size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t alen);
 /* The cidr: table line for the address, e.g. "192.168.10.20/32 pipelining". */
 size_t remedy_cidr_line(char *buf, size_t size, const char *addr, size_t alen);
 
