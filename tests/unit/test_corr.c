@@ -92,7 +92,7 @@ static void test_seed_scenario(void **state)
 	assert_non_null(
 		strstr(field_str(a, "remediation"), "smtp_discard_ehlo_keyword_address_maps"));
 	assert_non_null(strstr(field_str(a, "remediation"), "postfix reload"));
-	assert_non_null(strstr(field_str(a, "remediation"), "verify_cache"));
+	assert_non_null(strstr(field_str(a, "remediation"), "verify cache"));
 	a = find_event(&got, "recipient_rejected", 0);
 	assert_string_equal(field_str(a, "probe_queueid"), "CB1223A942");
 	assert_string_equal(field_str(a, "postfix_helo"), "client.example.org");
@@ -105,6 +105,11 @@ static void test_seed_scenario(void **state)
 	assert_int_equal(field_int(a, "window_seconds"), 600);
 	assert_int_equal(field_int(a, "postfix_relay_port"), 25);
 	assert_int_equal(json_array_size(json_object_get(a, "recipients")), 2);
+	/* The full remediation, once per window: how to flush the cache too. */
+	assert_non_null(strstr(field_str(a, "remediation"), "192.168.10.20/32 pipelining"));
+	assert_non_null(
+		strstr(field_str(a, "remediation"), "smtp_discard_ehlo_keywords=pipelining"));
+	assert_non_null(strstr(field_str(a, "remediation"), "btree:/var/lib/postfix/verify_cache"));
 	a = find_event(&got, "recipient_rejected", 3);
 	assert_string_equal(field_str(a, "probe_queueid"), "5E2C61020F4");
 	engine_free(e);
