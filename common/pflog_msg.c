@@ -403,8 +403,10 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 	 * same recipient, so neither can move the split.
 	 */
 	const char *first = NULL;
+	int tries = 0;
 
-	for (q = c->p; (q = find_bytes(q, c->end, "; from=<")) != NULL; q++) {
+	/* Bounded: a line full of "; from=<" must not cost quadratic time. */
+	for (q = c->p; tries++ < 16 && (q = find_bytes(q, c->end, "; from=<")) != NULL; q++) {
 		struct pflog_event tmp = *ev;
 
 		if (first == NULL)

@@ -392,6 +392,26 @@ static void test_hostile_fields(void **state)
 	}
 }
 
+static void test_many_envelope_lookalikes(void **state)
+{
+	const char *head = "Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+			   "h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address rejected: "
+			   "unverified address: x";
+	size_t n = strlen(head), len = n + 8 * 20000;
+	char *line = malloc(len);
+	struct pflog_event ev;
+
+	(void)state;
+	memcpy(line, head, n);
+	for (size_t i = n; i + 8 <= len; i += 8)
+		memcpy(line + i, "; from=<", 8);
+	/* Still an event, read in linear time (a quadratic scan takes seconds here). */
+	assert_int_equal(pflog_parse(parser, line, len, &ev), PFLOG_EVENT);
+	assert_int_equal(ev.kind, PFE_REJECT);
+	assert_str(ev.reason, "x");
+	free(line);
+}
+
 static void test_random_bytes(void **state)
 {
 	struct pflog_event ev;
@@ -449,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_attempts_and_discard),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_many_envelope_lookalikes),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_huge_line),
 	};
