@@ -42,10 +42,12 @@ struct proc {
 	int conn;  /* for later deliveries over the same connection */
 };
 
+/* A failed probe remembered for linking by reason alone. */
 struct recent_failure {
 	char *queue_id;
 	char *reason;
-	char *rcpt_key;
+	char *rcpt;
+	char *syslog_host;
 };
 
 struct corr {
@@ -132,7 +134,8 @@ void corr_free(struct corr *c)
 	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++) {
 		free(c->recent[i].queue_id);
 		free(c->recent[i].reason);
-		free(c->recent[i].rcpt_key);
+		free(c->recent[i].rcpt);
+		free(c->recent[i].syslog_host);
 	}
 	free(c);
 }
@@ -345,10 +348,12 @@ static void remember_failure(struct corr *c, const struct probe_verdict *v)
 
 	free(f->queue_id);
 	free(f->reason);
-	free(f->rcpt_key);
+	free(f->rcpt);
+	free(f->syslog_host);
 	f->queue_id = xstrdup(v->queue_id);
 	f->reason = xstrdup(v->reason);
-	f->rcpt_key = xstrdup(v->to);
+	f->rcpt = xstrdup(v->to);
+	f->syslog_host = xstrdup(v->syslog_host);
 	c->recent_next = (c->recent_next + 1) % CORR_RECENT_FAILURES;
 }
 
@@ -450,6 +455,13 @@ static int reason_matches(const char *probe_reason, struct pf_str reject_reason)
 	return reject_reason.len == n || reject_reason.len >= 200;
 }
 
+static int same_host(const char *name, struct pf_str host)
+{
+	size_t n = host.len > 255 ? 255 : host.len;
+
+	return strlen(name) == n && memcmp(name, host.p, n) == 0;
+}
+
 static const struct probe_verdict *corr_link_reject(struct corr *c, const struct pflog_event *ev,
 						    struct probe_verdict **scratch)
 {
@@ -457,7 +469,9 @@ static const struct probe_verdict *corr_link_reject(struct corr *c, const struct
 	const struct probe_verdict *v =
 		htab_find(c->rcpt, key, rcpt_key(key, ev->rcpt.p, ev->rcpt.len));
 
-	if (v && v->cls.cls != FC_NONE && reason_matches(v->reason, ev->reason))
+	/* The probe of the same MTA, for the same recipient, with the same reason. */
+	if (v && v->cls.cls != FC_NONE && same_host(v->syslog_host, ev->host) &&
+	    reason_matches(v->reason, ev->reason))
 		return v;
 	/* Another address of the same failure, e.g. after address rewriting. */
 	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
@@ -466,9 +480,9 @@ static const struct probe_verdict *corr_link_reject(struct corr *c, const struct
 
 		if (f->reason == NULL)
 			break;
-		if (!reason_matches(f->reason, ev->reason))
+		if (!same_host(f->syslog_host, ev->host) || !reason_matches(f->reason, ev->reason))
 			continue;
-		v = htab_find(c->rcpt, key, rcpt_key(key, f->rcpt_key, strlen(f->rcpt_key)));
+		v = htab_find(c->rcpt, key, rcpt_key(key, f->rcpt, strlen(f->rcpt)));
 		if (v && strcmp(v->queue_id, f->queue_id) == 0)
 			return v;
 		/* The verdict was replaced or expired: the queue ID alone still helps. */

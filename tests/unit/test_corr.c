@@ -396,6 +396,18 @@ static void test_hosts_are_separate(void **state)
 		", delay=0, delays=0/0/0/0, dsn=4.4.2, status=undeliverable (" LOST ")");
 	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
 	assert_string_equal(field_str(find_event(&got, "pipelining_suspected", 0), "host"), "mx2");
+	/* A reject on mx3 is not explained by mx2's probe of the same address. */
+	collected_clear(&got);
+	feed(e,
+	     "Nov 25 10:00:03 mx3 postfix/smtpd[2]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 450 "
+	     "4.1.1 <c@example.com>: Recipient address rejected: unverified address: " LOST
+	     "; from=<s@x> to=<c@example.com> proto=ESMTP helo=<h>");
+	assert_null(json_object_get(got.alert[0], "probe_queueid"));
+	feed(e,
+	     "Nov 25 10:00:04 mx2 postfix/smtpd[2]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 450 "
+	     "4.1.1 <c@example.com>: Recipient address rejected: unverified address: " LOST
+	     "; from=<s@x> to=<c@example.com> proto=ESMTP helo=<h>");
+	assert_string_equal(field_str(got.alert[1], "probe_queueid"), "1A2B3C4D60");
 	engine_free(e);
 }
 
