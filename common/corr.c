@@ -169,16 +169,27 @@ static size_t rcpt_key(char *key, const char *addr, size_t len)
 	return len;
 }
 
-/* A C string of at most cap bytes; a NUL in the log becomes '?'. */
+/* Copy at most cap bytes as a C string (dst holds cap + 1); a NUL in the log becomes '?'. */
+static size_t copy_str(char *dst, struct pf_str s, size_t cap)
+{
+	size_t n = s.len > cap ? cap : s.len;
+
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = 0;
+	if (memchr(dst, 0, n))
+		for (size_t i = 0; i < n; i++)
+			if (dst[i] == 0)
+				dst[i] = '?';
+	return n;
+}
+
 static char *dup_str(struct pf_str s, size_t cap)
 {
 	size_t n = s.len > cap ? cap : s.len;
-	char *d = xmemdup(s.p ? s.p : "", n);
+	char *d = xmalloc(n + 1);
 
-	if (memchr(d, 0, n))
-		for (size_t i = 0; i < n; i++)
-			if (d[i] == 0)
-				d[i] = '?';
+	copy_str(d, s, n);
 	return d;
 }
 
@@ -211,13 +222,7 @@ static struct qinfo *queue_enter(struct corr *c, struct pf_str host, struct pf_s
 		q->attempt = old->attempt;
 		free(old);
 	}
-	if (slen)
-		memcpy(q->sender, sender.p, slen);
-	q->sender[slen] = 0;
-	if (memchr(q->sender, 0, slen))
-		for (size_t i = 0; i < slen; i++)
-			if (q->sender[i] == 0)
-				q->sender[i] = '?';
+	copy_str(q->sender, sender, slen);
 	*slot = q;
 	return q;
 }
