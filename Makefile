@@ -30,7 +30,10 @@ HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
 .PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config
 
-all: deps-build programs
+# Targets that need packages install them first, then build in a fresh make,
+# so that pkg-config is asked after the install.
+all: deps-build
+	@$(MAKE) --no-print-directory programs
 
 programs: $(O)/probewatch-scan
 
@@ -74,16 +77,18 @@ unit golden: deps
 	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
 	tests/run-tests build/san $@
 
-demo: deps-build programs
+demo: deps-build
+	@$(MAKE) -s --no-print-directory programs
 	@echo "== probewatch-scan --summary tests/golden/seed_exchange.log"
 	@$(O)/probewatch-scan -c etc/probewatch.conf --summary tests/golden/seed_exchange.log
 	@echo "== probewatch-scan tests/golden/seed_exchange.log (JSON alerts, one per line)"
 	@$(O)/probewatch-scan -c etc/probewatch.conf tests/golden/seed_exchange.log
 
-bench: deps-build programs $(O)/genlog $(O)/runstat
+bench: deps-build
+	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat
 	tests/bench/run-bench $(O)
 
-sample-config: programs
+sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
 
 FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
