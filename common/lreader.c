@@ -18,6 +18,7 @@ struct lreader {
 	size_t scan;     /* bytes from start known to hold no newline */
 	size_t end;      /* end of valid data */
 	int skipping;    /* inside an overlong line */
+	int eof;         /* the last read(2) returned 0 */
 	uint64_t offset; /* stream offset of buf[start] */
 };
 
@@ -47,7 +48,13 @@ void lreader_reset(struct lreader *r, int fd, uint64_t offset)
 	r->fd = fd;
 	r->start = r->scan = r->end = 0;
 	r->skipping = 0;
+	r->eof = 0;
 	r->offset = offset;
+}
+
+int lreader_at_eof(const struct lreader *r)
+{
+	return r->eof;
 }
 
 uint64_t lreader_offset(const struct lreader *r)
@@ -97,7 +104,8 @@ enum lreader_status lreader_next(struct lreader *r, const char **line, size_t *l
 			got = read(r->fd, r->buf + r->end, r->size - r->end);
 		while (got < 0 && errno == EINTR);
 		if (got < 0)
-			return LR_ERROR;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? LR_AGAIN : LR_ERROR;
+		r->eof = got == 0;
 		if (got == 0)
 			return LR_AGAIN;
 		r->end += (size_t)got;

@@ -33,5 +33,7 @@ enum lreader_status lreader_next(struct lreader *r, const char **line, size_t *l
 /* The unterminated rest, if any; consumes it.  Returns 1 if there was one. */
 int lreader_partial(struct lreader *r, const char **line, size_t *len);
 uint64_t lreader_offset(const struct lreader *r);
+/* Whether the last read found the end of the data (not just none yet). */
+int lreader_at_eof(const struct lreader *r);
 
 #endif
