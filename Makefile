@@ -19,7 +19,9 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 CFLAGS_ALL = $(STD) $(WARN) $(OPT) $(EXTRA_CFLAGS) -Icommon \
              $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lpthread
+LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lpthread
+# Debian's libmilter-dev ships no .pc file.
+MILTER_LIBS = $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC   = $(filter-out common/scan_main.c,$(wildcard common/*.c))
@@ -35,7 +37,10 @@ HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 all: deps-build
 	@$(MAKE) --no-print-directory programs
 
-programs: $(O)/probewatch-scan
+MILTER_SRC = $(wildcard milter/*.c)
+MILTER_OBJ = $(patsubst milter/%.c,$(O)/milter/%.o,$(MILTER_SRC))
+
+programs: $(O)/probewatch-scan $(O)/probewatch
 
 deps:
 	@scripts/install-deps
@@ -46,6 +51,13 @@ deps-build:
 $(O)/common/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/milter/%.o: milter/%.c $(HEADERS) $(wildcard milter/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Imilter -c -o $@ $<
+
+$(O)/probewatch: $(MILTER_OBJ) $(O)/libprobewatch.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) $(LIBS)
 
 $(O)/libprobewatch.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,7 +78,7 @@ $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch
 
 # The test build: AddressSanitizer and UBSan on everything.
 check: deps

@@ -136,6 +136,17 @@ void alert_set_null(struct alert *a, const char *key, int rank)
 	alert_set(a, key, json_null(), rank);
 }
 
+void alert_counters(struct alert *a, const char *key, const char *const *names,
+		    const unsigned long *values, size_t n, int rank)
+{
+	json_t *obj = json_checked(json_object());
+
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(obj, names[i],
+				    json_checked(json_integer((json_int_t)values[i])));
+	alert_set(a, key, obj, rank);
+}
+
 const char *alert_event(const struct alert *a)
 {
 	return a->event;

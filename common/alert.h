@@ -44,6 +44,10 @@ void alert_time(struct alert *a, const char *key, const struct pftime *t, int ra
 void alert_text_array(struct alert *a, const char *key, const char *const *texts,
 		      const size_t *lens, size_t n, int rank);
 
+/* A flat object of named counters, e.g. "events": {"delivery": 12, ...}. */
+void alert_counters(struct alert *a, const char *key, const char *const *names,
+		    const unsigned long *values, size_t n, int rank);
+
 const char *alert_event(const struct alert *a);
 enum alert_severity alert_severity(const struct alert *a);
 const char *alert_severity_name(enum alert_severity sev);

@@ -258,6 +258,17 @@ struct config *config_new(void)
 	return cf;
 }
 
+struct config *config_copy(const struct config *cf)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	for (int i = 0; i < CF_COUNT; i++) {
+		c->str[i] = xstrdup(cf->str[i]);
+		c->num[i] = cf->num[i];
+	}
+	return c;
+}
+
 void config_free(struct config *cf)
 {
 	if (cf == NULL)

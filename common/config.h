@@ -55,6 +55,7 @@ struct config;
 
 struct config *config_new(void);
 void config_free(struct config *cf);
+struct config *config_copy(const struct config *cf);
 
 /* Returns the number of problems; a missing file is one. */
 int config_load_file(struct config *cf, const char *path);

@@ -1,0 +1,360 @@
+/*
+ * runtime - log thread, sink thread, signal thread (see runtime.h).
+ */
+#include "runtime.h"
+#include "alertq.h"
+#include "diag.h"
+#include "follow.h"
+#include "sink.h"
+#include "stats.h"
+#include "xmem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ALERT_QUEUE_MAX 4096
+#define SINK_POLL_MS    250
+#define LOG_POLL_MS     1000
+
+struct runtime {
+	struct config *cf;
+	struct runtime_reload reload;
+	pthread_mutex_t lock; /* engine, follow_copy, counters below */
+	struct engine *engine;
+	struct follow_stats follow_copy;
+	unsigned long milter_errors;
+	struct alertq *queue;
+	struct sinks *sinks; /* owned by the sink thread once started */
+	struct follower *follower;
+	time_t started;
+	int stop_pipe[2];
+	atomic_int stopping;
+	pthread_t log_thread, sink_thread, signal_thread;
+	int threads;
+	/* requests to the sink thread, under req_lock */
+	pthread_mutex_t req_lock;
+	int want_stats, want_reopen;
+	char *want_sinks; /* new alert_sinks value */
+	int want_cee, want_facility;
+	char *want_ident;
+};
+
+void runtime_block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void runtime_alert(void *ctx, struct alert *a)
+{
+	struct runtime *rt = ctx;
+	size_t len;
+	char *json = alert_render(a, &len);
+
+	/* Called with the engine lock held: no I/O here, only the queue. */
+	alertq_push(rt->queue, json, len, alert_severity(a));
+}
+
+void runtime_emit(struct runtime *rt, struct alert *a)
+{
+	runtime_alert(rt, a);
+	alert_free(a);
+}
+
+struct runtime *runtime_create(const struct config *cf, const struct runtime_reload *reload)
+{
+	struct runtime *rt = xcalloc(1, sizeof(*rt));
+
+	rt->cf = config_copy(cf); /* a private copy: reload replaces it */
+	rt->reload = *reload;
+	rt->sinks = sinks_create(config_str(cf, CF_ALERT_SINKS), config_str(cf, CF_SYSLOG_IDENT),
+				 (int)config_num(cf, CF_SYSLOG_FACILITY),
+				 (int)config_num(cf, CF_ALERT_CEE_COOKIE));
+	if (rt->sinks == NULL) {
+		config_free(rt->cf);
+		free(rt);
+		return NULL;
+	}
+	pthread_mutex_init(&rt->lock, NULL);
+	pthread_mutex_init(&rt->req_lock, NULL);
+	rt->queue = alertq_create(ALERT_QUEUE_MAX);
+	rt->engine = engine_create(rt->cf, runtime_alert, rt);
+	rt->follower =
+		follower_create(config_str(cf, CF_LOG_SOURCE), config_str(cf, CF_STATE_FILE));
+	rt->stop_pipe[0] = rt->stop_pipe[1] = -1;
+	if (pipe(rt->stop_pipe) < 0)
+		msg_fatal("pipe: %s", strerror(errno));
+	rt->started = time(NULL);
+	return rt;
+}
+
+struct engine *runtime_lock(struct runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	return rt->engine;
+}
+
+void runtime_unlock(struct runtime *rt)
+{
+	pthread_mutex_unlock(&rt->lock);
+}
+
+void runtime_count_milter_error(struct runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->milter_errors++;
+	pthread_mutex_unlock(&rt->lock);
+}
+
+/* ---- the log thread ---- */
+
+static void on_line(void *ctx, const char *line, size_t len)
+{
+	struct runtime *rt = ctx;
+
+	pthread_mutex_lock(&rt->lock);
+	engine_line(rt->engine, line, len);
+	pthread_mutex_unlock(&rt->lock);
+}
+
+static void on_overlong(void *ctx)
+{
+	struct runtime *rt = ctx;
+
+	pthread_mutex_lock(&rt->lock);
+	engine_count_overlong(rt->engine);
+	pthread_mutex_unlock(&rt->lock);
+}
+
+static void *log_thread(void *arg)
+{
+	struct runtime *rt = arg;
+
+	follower_start(rt->follower);
+	while (!rt->stopping) {
+		follower_read(rt->follower, on_line, on_overlong, rt);
+		pthread_mutex_lock(&rt->lock);
+		rt->follow_copy = *follower_stats(rt->follower);
+		pthread_mutex_unlock(&rt->lock);
+		if (follower_wait(rt->follower, rt->stop_pipe[0], LOG_POLL_MS))
+			break;
+	}
+	return NULL;
+}
+
+/* ---- the sink thread ---- */
+
+static void sink_stats_alert(struct runtime *rt)
+{
+	struct daemon_counters c;
+	struct alert *a;
+	size_t len;
+	char *json;
+
+	memset(&c, 0, sizeof(c));
+	pthread_mutex_lock(&rt->lock);
+	c.engine = *engine_stats(rt->engine);
+	corr_counts(engine_corr(rt->engine), &c.corr);
+	c.follow = rt->follow_copy;
+	c.milter_errors = rt->milter_errors;
+	pthread_mutex_unlock(&rt->lock);
+	alertq_stats(rt->queue, &c.queue);
+	c.nsinks = sinks_stats(rt->sinks, c.sinks, STATS_SINKS_MAX);
+	c.uptime = (long)(time(NULL) - rt->started);
+	a = stats_alert(&c);
+	json = alert_render(a, &len);
+	sinks_deliver(rt->sinks, json, len, SEV_INFO);
+	free(json);
+	alert_free(a);
+}
+
+static void sink_requests(struct runtime *rt)
+{
+	int stats, reopen;
+	char *spec, *ident;
+	int cee, facility;
+
+	pthread_mutex_lock(&rt->req_lock);
+	stats = rt->want_stats;
+	reopen = rt->want_reopen;
+	spec = rt->want_sinks;
+	ident = rt->want_ident;
+	cee = rt->want_cee;
+	facility = rt->want_facility;
+	rt->want_stats = rt->want_reopen = 0;
+	rt->want_sinks = rt->want_ident = NULL;
+	pthread_mutex_unlock(&rt->req_lock);
+	if (spec) {
+		struct sinks *ns = sinks_create(spec, ident, facility, cee);
+
+		if (ns) {
+			/* What the old sinks still hold goes to the new ones. */
+			sinks_retry(rt->sinks);
+			sinks_free(rt->sinks);
+			rt->sinks = ns;
+		}
+		free(spec);
+		free(ident);
+	}
+	if (reopen)
+		sinks_reopen(rt->sinks);
+	if (stats)
+		sink_stats_alert(rt);
+}
+
+static void *sink_thread(void *arg)
+{
+	struct runtime *rt = arg;
+	struct queued_alert qa;
+	int rc;
+
+	for (;;) {
+		rc = alertq_pop(rt->queue, &qa, SINK_POLL_MS);
+		if (rc > 0) {
+			sinks_deliver(rt->sinks, qa.json, qa.len, qa.sev);
+			free(qa.json);
+		} else if (rc < 0) {
+			break;
+		} else {
+			sinks_retry(rt->sinks);
+		}
+		sink_requests(rt);
+	}
+	sink_requests(rt);
+	if (sinks_retry(rt->sinks))
+		msg_warn("stopping with alerts that no sink took");
+	return NULL;
+}
+
+/* ---- the signal thread ---- */
+
+static void runtime_reload(struct runtime *rt)
+{
+	struct config *cf = config_new();
+	int problems = 0;
+	size_t n;
+	const struct config_def *d = config_table(&n);
+
+	if (rt->reload.config_path)
+		problems += config_load_file(cf, rt->reload.config_path);
+	for (int i = 0; i < rt->reload.noverrides; i++)
+		problems += config_override(cf, rt->reload.overrides[i]) < 0;
+	if (problems) {
+		msg_error("reload: %d problem%s in the configuration; keeping the running one",
+			  problems, problems > 1 ? "s" : "");
+		config_free(cf);
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(config_str(cf, (enum config_key)k),
+			   config_str(rt->cf, (enum config_key)k)) == 0)
+			continue;
+		if (!d[k].reloadable) {
+			msg_warn("reload: %s cannot change while running (restart probewatch); "
+				 "keeping %s",
+				 d[k].name, config_str(rt->cf, (enum config_key)k));
+			config_set(cf, d[k].name, config_str(rt->cf, (enum config_key)k), NULL);
+		} else {
+			msg_info("reload: %s = %s", d[k].name, config_str(cf, (enum config_key)k));
+		}
+	}
+	pthread_mutex_lock(&rt->lock);
+	engine_reconfigure(rt->engine, cf);
+	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_lock(&rt->req_lock);
+	free(rt->want_sinks);
+	free(rt->want_ident);
+	rt->want_sinks = xstrdup(config_str(cf, CF_ALERT_SINKS));
+	rt->want_ident = xstrdup(config_str(cf, CF_SYSLOG_IDENT));
+	rt->want_facility = (int)config_num(cf, CF_SYSLOG_FACILITY);
+	rt->want_cee = (int)config_num(cf, CF_ALERT_CEE_COOKIE);
+	rt->want_reopen = 1;
+	pthread_mutex_unlock(&rt->req_lock);
+	config_free(rt->cf);
+	rt->cf = cf;
+	msg_info("configuration reloaded");
+}
+
+static void *signal_thread(void *arg)
+{
+	struct runtime *rt = arg;
+	sigset_t set;
+	struct timespec tick = { 0, 200 * 1000000L };
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	while (!rt->stopping) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGUSR1) {
+			runtime_reload(rt);
+		} else if (sig == SIGUSR2) {
+			pthread_mutex_lock(&rt->req_lock);
+			rt->want_stats = 1;
+			pthread_mutex_unlock(&rt->req_lock);
+		}
+	}
+	return NULL;
+}
+
+int runtime_start(struct runtime *rt)
+{
+	if (pthread_create(&rt->sink_thread, NULL, sink_thread, rt) != 0)
+		return -1;
+	rt->threads = 1;
+	if (pthread_create(&rt->log_thread, NULL, log_thread, rt) != 0)
+		return -1;
+	rt->threads = 2;
+	if (pthread_create(&rt->signal_thread, NULL, signal_thread, rt) != 0)
+		return -1;
+	rt->threads = 3;
+	return 0;
+}
+
+void runtime_stop(struct runtime *rt)
+{
+	rt->stopping = 1;
+	if (write(rt->stop_pipe[1], "x", 1) < 0)
+		msg_warn("cannot wake the log thread: %s", strerror(errno));
+	if (rt->threads >= 3)
+		pthread_join(rt->signal_thread, NULL);
+	if (rt->threads >= 2)
+		pthread_join(rt->log_thread, NULL);
+	alertq_close(rt->queue);
+	if (rt->threads >= 1)
+		pthread_join(rt->sink_thread, NULL);
+	rt->threads = 0;
+}
+
+void runtime_free(struct runtime *rt)
+{
+	if (rt == NULL)
+		return;
+	follower_free(rt->follower);
+	engine_free(rt->engine);
+	sinks_free(rt->sinks);
+	alertq_free(rt->queue);
+	pthread_mutex_destroy(&rt->lock);
+	pthread_mutex_destroy(&rt->req_lock);
+	close(rt->stop_pipe[0]);
+	close(rt->stop_pipe[1]);
+	free(rt->want_sinks);
+	free(rt->want_ident);
+	config_free(rt->cf);
+	free(rt);
+}

@@ -1,0 +1,125 @@
+/*
+ * probewatch - the daemon: option parsing and start-up, nothing else.
+ *
+ * probewatch [-c FILE] [-o NAME=VALUE]... [-f] [-n]
+ *   -c FILE   configuration (default /etc/probewatch/probewatch.conf)
+ *   -o N=V    override one setting
+ *   -f        stay in the foreground, diagnostics on standard error
+ *   -n        check the configuration, say "configuration OK" or each problem
+ * Start-up order: configuration, milter socket and pid file (as root),
+ * privilege drop, then the threads that read input.  Signals: SIGTERM,
+ * SIGHUP and SIGINT stop (libmilter's); SIGUSR1 reloads; SIGUSR2 writes a
+ * probewatch_stats alert.
+ */
+#include "config.h"
+#include "diag.h"
+#include "milter.h"
+#include "privs.h"
+#include "runtime.h"
+#include "xmem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/probewatch/probewatch.conf"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: probewatch [-c FILE] [-o NAME=VALUE]... [-f] [-n]\n"
+		    "  -c FILE        configuration file (default " DEFAULT_CONFIG ")\n"
+		    "  -o NAME=VALUE  override one setting\n"
+		    "  -f             foreground, diagnostics on standard error\n"
+		    "  -n             check the configuration and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfpath = NULL;
+	char **overrides = xcalloc((size_t)argc, sizeof(char *));
+	int noverrides = 0, foreground = 0, check = 0, problems = 0, ch, rc, pidfd;
+	struct config *cf;
+	struct runtime *rt;
+	struct runtime_reload reload;
+
+	diag_init(argv[0]);
+	while ((ch = getopt(argc, argv, "c:o:fnh")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfpath = optarg;
+			break;
+		case 'o':
+			overrides[noverrides++] = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 1;
+	}
+	cf = config_new();
+	if (cfpath == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		cfpath = DEFAULT_CONFIG;
+	if (cfpath)
+		problems += config_load_file(cf, cfpath);
+	for (int i = 0; i < noverrides; i++)
+		problems += config_override(cf, overrides[i]) < 0;
+	if (check || problems) {
+		if (problems)
+			fprintf(stderr, "%d configuration problem%s\n", problems,
+				problems > 1 ? "s" : "");
+		else
+			printf("configuration OK\n");
+		config_free(cf);
+		free(overrides);
+		return problems ? 1 : 0;
+	}
+
+	if (!foreground) {
+		if (daemon(0, 0) < 0)
+			msg_fatal("cannot become a daemon: %s", strerror(errno));
+		diag_use_syslog(config_str(cf, CF_SYSLOG_IDENT),
+				(int)config_num(cf, CF_SYSLOG_FACILITY));
+	}
+	runtime_block_signals();
+	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER)) < 0)
+		return 1;
+	if ((pidfd = pidfile_create(config_str(cf, CF_PID_FILE))) < 0)
+		return 1;
+	if (privs_drop(config_str(cf, CF_USER)) < 0) {
+		pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
+		return 1;
+	}
+	reload.config_path = cfpath;
+	reload.overrides = overrides;
+	reload.noverrides = noverrides;
+	if ((rt = runtime_create(cf, &reload)) == NULL || runtime_start(rt) < 0) {
+		msg_error("cannot start");
+		pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
+		return 1;
+	}
+	msg_info("started: following %s, milter on %s, alerts to %s", config_str(cf, CF_LOG_SOURCE),
+		 config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_ALERT_SINKS));
+	rc = milter_run(rt);
+	msg_info("stopping");
+	runtime_stop(rt);
+	runtime_free(rt);
+	pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
+	config_free(cf);
+	free(overrides);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,68 @@
+/*
+ * milter - registration, socket and main loop around libmilter (see milter.h).
+ */
+#include "milter.h"
+#include "diag.h"
+#include "xmem.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+static struct runtime *milter_runtime;
+
+static struct smfiDesc probewatch_desc = {
+	.xxfi_name = "probewatch",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = 0,
+};
+
+/* The path of a "unix:PATH" or "local:PATH" socket, else NULL. */
+static const char *unix_path(const char *conn)
+{
+	if (strncmp(conn, "unix:", 5) == 0)
+		return conn + 5;
+	if (strncmp(conn, "local:", 6) == 0)
+		return conn + 6;
+	if (conn[0] == '/')
+		return conn;
+	return NULL;
+}
+
+int milter_open(const char *conn, const char *user)
+{
+	const char *path = unix_path(conn);
+	char *c = xstrdup(conn); /* libmilter keeps the pointer: never freed */
+	int rc;
+
+	if (smfi_register(probewatch_desc) == MI_FAILURE) {
+		msg_error("libmilter refused the registration");
+		free(c);
+		return -1;
+	}
+	rc = smfi_setconn(c);
+	if (rc == MI_FAILURE || smfi_opensocket(true) == MI_FAILURE) {
+		msg_error("cannot listen on %s%s%s", conn, errno ? ": " : "",
+			  errno ? strerror(errno) : "");
+		return -1;
+	}
+	if (path && user && *user && geteuid() == 0) {
+		struct passwd *pw = getpwnam(user);
+
+		/* Postfix connects as its own user: give the socket to the group. */
+		if (pw && (chown(path, pw->pw_uid, pw->pw_gid) < 0 || chmod(path, 0660) < 0))
+			msg_warn("cannot hand %s to %s: %s", path, user, strerror(errno));
+	}
+	return 0;
+}
+
+int milter_run(struct runtime *rt)
+{
+	milter_runtime = rt;
+	return smfi_main() == MI_SUCCESS ? 0 : -1;
+}

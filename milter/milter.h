@@ -1,0 +1,20 @@
+/*
+ * milter - probewatch's libmilter side: registration and the socket.
+ *
+ * milter_open() registers the filter with libmilter and opens the
+ * listening socket (as root, before the privilege drop); a unix socket
+ * is then given to the daemon's user so that it stays usable after the
+ * drop.  The callbacks that see rejected recipients come with the milter
+ * issue; until then Postfix talks to a filter that accepts everything.
+ */
+#ifndef PW_MILTER_H
+#define PW_MILTER_H
+
+#include "runtime.h"
+
+/* 0, or -1 after reporting why. */
+int milter_open(const char *conn, const char *user);
+/* Run libmilter's loop until SIGTERM, SIGHUP or SIGINT; 0 on a clean stop. */
+int milter_run(struct runtime *rt);
+
+#endif
