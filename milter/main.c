@@ -98,10 +98,13 @@ int main(int argc, char **argv)
 	runtime_block_signals();
 	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER)) < 0)
 		return 1;
-	if ((pidfd = pidfile_create(config_str(cf, CF_PID_FILE))) < 0)
+	if ((pidfd = pidfile_create(config_str(cf, CF_PID_FILE))) < 0) {
+		milter_close();
 		return 1;
+	}
 	if (privs_drop(config_str(cf, CF_USER)) < 0) {
 		pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
+		milter_close();
 		return 1;
 	}
 	reload.config_path = cfpath;
@@ -110,6 +113,7 @@ int main(int argc, char **argv)
 	if ((rt = runtime_create(cf, &reload)) == NULL || runtime_start(rt) < 0) {
 		msg_error("cannot start");
 		pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
+		milter_close();
 		return 1;
 	}
 	msg_info("started: following %s, milter on %s, alerts to %s", config_str(cf, CF_LOG_SOURCE),

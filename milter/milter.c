@@ -15,6 +15,7 @@
 #include <libmilter/mfapi.h>
 
 static struct runtime *milter_runtime;
+static char *milter_conn; /* libmilter keeps this pointer while it runs */
 
 static struct smfiDesc probewatch_desc = {
 	.xxfi_name = "probewatch",
@@ -37,15 +38,15 @@ static const char *unix_path(const char *conn)
 int milter_open(const char *conn, const char *user)
 {
 	const char *path = unix_path(conn);
-	char *c = xstrdup(conn); /* libmilter keeps the pointer: never freed */
 	int rc;
 
 	if (smfi_register(probewatch_desc) == MI_FAILURE) {
 		msg_error("libmilter refused the registration");
-		free(c);
 		return -1;
 	}
-	rc = smfi_setconn(c);
+	free(milter_conn);
+	milter_conn = xstrdup(conn);
+	rc = smfi_setconn(milter_conn);
 	if (rc == MI_FAILURE || smfi_opensocket(true) == MI_FAILURE) {
 		msg_error("cannot listen on %s%s%s", conn, errno ? ": " : "",
 			  errno ? strerror(errno) : "");
@@ -61,8 +62,19 @@ int milter_open(const char *conn, const char *user)
 	return 0;
 }
 
+void milter_close(void)
+{
+	free(milter_conn);
+	milter_conn = NULL;
+}
+
 int milter_run(struct runtime *rt)
 {
+	int rc;
+
 	milter_runtime = rt;
-	return smfi_main() == MI_SUCCESS ? 0 : -1;
+	rc = smfi_main() == MI_SUCCESS ? 0 : -1;
+	milter_runtime = NULL;
+	milter_close();
+	return rc;
 }

@@ -14,7 +14,10 @@
 
 /* 0, or -1 after reporting why. */
 int milter_open(const char *conn, const char *user);
-/* Run libmilter's loop until SIGTERM, SIGHUP or SIGINT; 0 on a clean stop. */
+/* Run libmilter's loop until SIGTERM, SIGHUP or SIGINT; 0 on a clean stop.  Frees
+ * what milter_open() kept. */
 int milter_run(struct runtime *rt);
+/* Free what milter_open() kept, when milter_run() will not be called. */
+void milter_close(void);
 
 #endif
