@@ -33,7 +33,11 @@ void diag_init(const char *progname)
 
 void diag_use_syslog(const char *ident, int facility)
 {
-	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	/* openlog(3) keeps the pointer: a copy that lives as long as the program. */
+	static char copy[64];
+
+	snprintf(copy, sizeof(copy), "%s", ident);
+	openlog(copy, LOG_PID | LOG_NDELAY, facility);
 	diag_syslog = 1;
 }
 

@@ -50,6 +50,8 @@ struct sinks {
 };
 
 static char syslog_socket[108] = "/dev/log";
+/* openlog(3) keeps the pointer it is given: the ident must outlive the sinks. */
+static char syslog_ident[64] = "probewatch";
 
 void sinks_set_syslog_socket(const char *path)
 {
@@ -113,7 +115,8 @@ struct sinks *sinks_create(const char *spec, const char *ident, int facility, in
 		k->fd = -1;
 		if (strcmp(tok, "syslog") == 0) {
 			k->kind = SINK_SYSLOG;
-			openlog(ident, LOG_PID | LOG_NDELAY, facility);
+			snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
+			openlog(syslog_ident, LOG_PID | LOG_NDELAY, facility);
 		} else if (strcmp(tok, "stdout") == 0) {
 			k->kind = SINK_STDOUT;
 			k->fd = 1;
