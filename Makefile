@@ -74,6 +74,10 @@ $(O)/genlog: tests/bench/genlog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/latency: tests/bench/latency.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $< -lpthread
+
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
@@ -97,7 +101,7 @@ demo: deps-build
 	@$(O)/probewatch-scan -c etc/probewatch.conf tests/golden/seed_exchange.log
 
 bench: deps-build
-	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat
+	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency
 	tests/bench/run-bench $(O)
 
 sample-config: all
