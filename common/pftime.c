@@ -316,6 +316,19 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 	return 0;
 }
 
+void pftime_now(struct pftime *t)
+{
+	struct tm tm;
+
+	t->sec = time(NULL);
+	t->usec = 0;
+	t->has_frac = 0;
+	pthread_mutex_lock(&pftime_tz_lock);
+	localtime_r(&t->sec, &tm);
+	pthread_mutex_unlock(&pftime_tz_lock);
+	t->utc_offset = (int)tm.tm_gmtoff;
+}
+
 size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 {
 	long local = (long)t->sec + t->utc_offset;

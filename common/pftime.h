@@ -42,6 +42,9 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 /* Check that a log_timezone value can be used; 0 if so. */
 int pftime_zone_valid(const char *timezone);
 
+/* The current time with the local zone's offset (safe beside a pfclock's TZ switch). */
+void pftime_now(struct pftime *t);
+
 /* RFC 3339 with offset, e.g. 2026-11-25T16:41:14.502123+01:00; returns length. */
 size_t pftime_format(const struct pftime *t, char *buf, size_t size);
 

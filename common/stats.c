@@ -10,16 +10,14 @@
 struct alert *stats_alert(const struct daemon_counters *c)
 {
 	const struct engine_stats *e = &c->engine;
-	struct pftime now = { .sec = time(NULL) };
-	struct tm tm;
+	struct pftime now;
 	char host[256] = "localhost";
 	const char *names[PFE_KIND_COUNT + EA_COUNT + STATS_SINKS_MAX];
 	unsigned long values[PFE_KIND_COUNT + EA_COUNT + STATS_SINKS_MAX];
 	size_t n;
 	struct alert *a;
 
-	localtime_r(&now.sec, &tm);
-	now.utc_offset = (int)tm.tm_gmtoff;
+	pftime_now(&now);
 	gethostname(host, sizeof(host) - 1);
 	a = alert_new("probewatch_stats", SEV_INFO, &now, host, strlen(host));
 	alert_int(a, "uptime_seconds", c->uptime, 0);
