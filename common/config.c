@@ -47,6 +47,12 @@ static const struct config_def config_defs[CF_COUNT] = {
 		      "the unprivileged user the daemon runs as after start-up" },
 	[CF_PID_FILE] = { "pid_file", CT_PATH, "/run/probewatch/probewatch.pid", 0, 0, 0,
 			  "the daemon's process ID file" },
+	[CF_TAG_MESSAGES] = { "tag_messages", CT_BOOL, "yes", 1, 0, 0,
+			      "add tag_header to accepted mail for recipients whose latest "
+			      "probe failed" },
+	[CF_TAG_HEADER] = { "tag_header", CT_HEADER, "X-Probewatch-Verify", 1, 0, 0,
+			    "the header that tags such mail (a copy sent by the client is "
+			    "removed)" },
 };
 
 struct config {
@@ -215,6 +221,13 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 		return -1;
 	case CT_SINKS:
 		return check_sinks(v, why, whylen);
+	case CT_HEADER:
+		if (*v && strlen(v) <= 64 &&
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+			    strlen(v))
+			return 0;
+		snprintf(why, whylen, "a header name of letters, digits, '-' and '_' (at most 64)");
+		return -1;
 	case CT_TIMEZONE:
 		if (pftime_zone_valid(v) == 0)
 			return 0;

@@ -28,6 +28,8 @@ enum config_key {
 	CF_STATE_MAX_AGE,
 	CF_USER,
 	CF_PID_FILE,
+	CF_TAG_MESSAGES,
+	CF_TAG_HEADER,
 	CF_COUNT
 };
 
@@ -40,6 +42,7 @@ enum config_type {
 	CT_FACILITY, /* a syslog facility name */
 	CT_SINKS,    /* comma list of syslog, stdout, file:/PATH */
 	CT_TIMEZONE, /* empty, or a zone name such as Europe/Berlin */
+	CT_HEADER,   /* a header field name */
 };
 
 struct config_def {

@@ -8,6 +8,7 @@
  */
 #include "corr.h"
 #include "corr_alert.h"
+#include "corr_int.h"
 #include "htab.h"
 #include "xmem.h"
 
@@ -16,11 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CORR_QUEUE_TTL       (6 * 3600) /* qmgr logs from= again on each retry */
-#define CORR_PROC_TTL        3600
-#define CORR_ATTEMPTS_MAX    4
-#define CORR_RECENT_FAILURES 256
-#define CORR_KEY_MAX         600
+#define CORR_QUEUE_TTL    (6 * 3600) /* qmgr logs from= again on each retry */
+#define CORR_PROC_TTL     3600
+#define CORR_ATTEMPTS_MAX 4
 
 struct attempt {
 	char *host, *addr;
@@ -42,28 +41,6 @@ struct proc {
 	int conn;  /* for later deliveries over the same connection */
 };
 
-/* A failed probe remembered for linking by reason alone. */
-struct recent_failure {
-	char *queue_id;
-	char *reason;
-	char *rcpt;
-	char *syslog_host;
-};
-
-struct corr {
-	struct corr_params p;
-	corr_emit_fn emit;
-	void *ctx;
-	struct htab *queue; /* host NUL queue-id -> qinfo */
-	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
-	struct htab *proc;  /* host NUL program[pid] -> proc */
-	struct relay_table *relays;
-	struct recent_failure recent[CORR_RECENT_FAILURES];
-	size_t recent_next;
-	time_t last_expire;
-	unsigned long probes, probe_failures, rejects;
-};
-
 const char *probe_source_name(enum probe_source s)
 {
 	return s == PROBE_SOURCE_VERIFY        ? "verify"
@@ -83,7 +60,7 @@ static void qinfo_free(void *p)
 	free(q);
 }
 
-static void verdict_free(void *p)
+void corr_verdict_free(void *p)
 {
 	struct probe_verdict *v = p;
 
@@ -108,7 +85,7 @@ struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *c
 	c->emit = emit;
 	c->ctx = ctx;
 	c->queue = htab_create(p->max_entries, qinfo_free);
-	c->rcpt = htab_create(p->max_entries, verdict_free);
+	c->rcpt = htab_create(p->max_entries, corr_verdict_free);
 	c->proc = htab_create(p->max_entries, free);
 	c->relays = relay_table_create(p->max_entries);
 	return c;
@@ -131,6 +108,7 @@ void corr_free(struct corr *c)
 	htab_free(c->rcpt);
 	htab_free(c->proc);
 	relay_table_free(c->relays);
+	corr_pending_free(c);
 	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++) {
 		free(c->recent[i].queue_id);
 		free(c->recent[i].reason);
@@ -140,7 +118,7 @@ void corr_free(struct corr *c)
 	free(c);
 }
 
-static void corr_emit(struct corr *c, struct alert *a)
+void corr_emit(struct corr *c, struct alert *a)
 {
 	c->emit(c->ctx, a);
 	alert_free(a);
@@ -160,7 +138,7 @@ static size_t make_key(char *key, struct pf_str host, const char *item, size_t l
 }
 
 /* Recipients compare case-insensitively, as the verify cache does for domains. */
-static size_t rcpt_key(char *key, const char *addr, size_t len)
+size_t corr_rcpt_key(char *key, const char *addr, size_t len)
 {
 	if (len > CORR_KEY_MAX)
 		len = CORR_KEY_MAX;
@@ -424,7 +402,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 							  pipelined ? "window_clean"
 								    : "pipelining_discarded"));
 	}
-	htab_enter(c->rcpt, key, rcpt_key(key, v->to, strlen(v->to)), v, ev->time.sec);
+	htab_enter(c->rcpt, key, corr_rcpt_key(key, v->to, strlen(v->to)), v, ev->time.sec);
 }
 
 static void corr_attempt(struct corr *c, const struct pflog_event *ev)
@@ -446,70 +424,6 @@ static void corr_attempt(struct corr *c, const struct pflog_event *ev)
 	a->addr = dup_str(ev->relay.addr, 64);
 	classify_reason(ev->reason.p, ev->reason.len, &a->cls);
 	a->pipelined = delivery_pipelined(c, ev, 0);
-}
-
-/* Postfix quotes the probe's reason, cut to 250 characters. */
-static int reason_matches(const char *probe_reason, struct pf_str reject_reason)
-{
-	size_t n = strlen(probe_reason);
-
-	if (reject_reason.len == 0 || reject_reason.len > n)
-		return 0;
-	if (memcmp(probe_reason, reject_reason.p, reject_reason.len) != 0)
-		return 0;
-	return reject_reason.len == n || reject_reason.len >= 200;
-}
-
-static int same_host(const char *name, struct pf_str host)
-{
-	size_t n = host.len > 255 ? 255 : host.len;
-
-	return strlen(name) == n && memcmp(name, host.p, n) == 0;
-}
-
-static const struct probe_verdict *corr_link_reject(struct corr *c, const struct pflog_event *ev,
-						    struct probe_verdict **scratch)
-{
-	char key[CORR_KEY_MAX];
-	const struct probe_verdict *v =
-		htab_find(c->rcpt, key, rcpt_key(key, ev->rcpt.p, ev->rcpt.len));
-
-	/* The probe of the same MTA, for the same recipient, with the same reason. */
-	if (v && v->cls.cls != FC_NONE && same_host(v->syslog_host, ev->host) &&
-	    reason_matches(v->reason, ev->reason))
-		return v;
-	/* Another address of the same failure, e.g. after address rewriting. */
-	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
-		struct recent_failure *f = &c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) %
-						      CORR_RECENT_FAILURES];
-
-		if (f->reason == NULL)
-			break;
-		if (!same_host(f->syslog_host, ev->host) || !reason_matches(f->reason, ev->reason))
-			continue;
-		v = htab_find(c->rcpt, key, rcpt_key(key, f->rcpt, strlen(f->rcpt)));
-		if (v && strcmp(v->queue_id, f->queue_id) == 0)
-			return v;
-		/* The verdict was replaced or expired: the queue ID alone still helps. */
-		*scratch = xcalloc(1, sizeof(**scratch));
-		(*scratch)->queue_id = xstrdup(f->queue_id);
-		return *scratch;
-	}
-	return NULL;
-}
-
-static void corr_reject(struct corr *c, const struct pflog_event *ev)
-{
-	struct classification cls;
-	struct probe_verdict *scratch = NULL;
-	const struct probe_verdict *linked;
-
-	c->rejects++;
-	classify_reason(ev->reason.p, ev->reason.len, &cls);
-	linked = cls.cls == FC_IN_PROGRESS ? NULL : corr_link_reject(c, ev, &scratch);
-	corr_emit(c, corr_alert_reject(ev, &cls, linked));
-	if (scratch)
-		verdict_free(scratch);
 }
 
 void corr_event(struct corr *c, const struct pflog_event *ev)
@@ -541,7 +455,7 @@ void corr_event(struct corr *c, const struct pflog_event *ev)
 		corr_discard_ehlo(c, ev);
 		break;
 	case PFE_REJECT:
-		corr_reject(c, ev);
+		corr_reject_log(c, ev);
 		break;
 	default:
 		break;
@@ -553,7 +467,7 @@ const struct probe_verdict *corr_recipient_verdict(const struct corr *c, const c
 {
 	char key[CORR_KEY_MAX];
 
-	return htab_find(c->rcpt, key, rcpt_key(key, addr, len));
+	return htab_find(c->rcpt, key, corr_rcpt_key(key, addr, len));
 }
 
 const struct relay_table *corr_relays(const struct corr *c)
@@ -572,4 +486,5 @@ void corr_counts(const struct corr *c, struct corr_counts *out)
 	out->probes = c->probes;
 	out->probe_failures = c->probe_failures;
 	out->rejects = c->rejects;
+	out->milter_rejects = c->milter_rejects;
 }

@@ -49,6 +49,22 @@ struct probe_verdict {
 	struct pftime when;
 };
 
+/*
+ * A rejected recipient as the log (smtpd's "reject: RCPT") or the milter
+ * (a rejected RCPT with {rcpt_mailer} = error) saw it.  Empty strings for
+ * what the source does not know; code 0 when the SMTP code is unknown
+ * (the milter is not told it).
+ */
+struct reject_info {
+	struct pftime when;
+	struct pf_str host; /* the MTA: syslog host, or the milter's host name */
+	struct pf_str queue_id, client_host, client_addr, helo, from, rcpt, enhanced, reason;
+	struct pf_str daemon_name;
+	int code;
+	int reject_warning;
+	int from_log, from_milter;
+};
+
 typedef void (*corr_emit_fn)(void *ctx, struct alert *alert);
 
 struct corr;
@@ -59,6 +75,17 @@ void corr_free(struct corr *c);
 
 void corr_event(struct corr *c, const struct pflog_event *ev);
 
+/*
+ * Join rejects seen by both the milter and the log into one alert: each
+ * waits up to grace seconds (wall clock) for the other half; 0 (the
+ * default, for probewatch-scan) reports log rejects at once.
+ */
+void corr_set_join(struct corr *c, int grace);
+/* A rejected RCPT seen by the milter; r->reason is the text after "...address: ". */
+void corr_milter_reject(struct corr *c, const struct reject_info *r);
+/* Report the waiting rejects whose other half did not come by now. */
+void corr_tick(struct corr *c, time_t now);
+
 /* The latest verdict for a recipient (case-insensitive), or NULL. */
 const struct probe_verdict *corr_recipient_verdict(const struct corr *c, const char *addr,
 						   size_t len);
@@ -67,7 +94,7 @@ const struct relay_table *corr_relays(const struct corr *c);
 struct corr_counts {
 	size_t queue_ids, recipients, relays, processes;
 	unsigned long dropped;
-	unsigned long probes, probe_failures, rejects;
+	unsigned long probes, probe_failures, rejects, milter_rejects;
 };
 void corr_counts(const struct corr *c, struct corr_counts *out);
 

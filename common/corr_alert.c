@@ -101,31 +101,36 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 	return a;
 }
 
-struct alert *corr_alert_reject(const struct pflog_event *ev, const struct classification *cls,
+struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
 				const struct probe_verdict *linked)
 {
-	struct alert *a = alert_new("recipient_rejected", corr_probe_severity(cls), &ev->time,
-				    ev->host.p, ev->host.len);
+	struct alert *a = alert_new("recipient_rejected", corr_probe_severity(cls), &r->when,
+				    r->host.p, r->host.len);
 
-	alert_text(a, "postfix_queueid", ev->queue_id.p, ev->queue_id.len, KEEP);
-	alert_text(a, "postfix_client_hostname", ev->client_host.p, ev->client_host.len, R_CONTEXT);
-	alert_text(a, "postfix_client_ip", ev->client_addr.p, ev->client_addr.len, KEEP);
-	if (ev->helo.p)
-		alert_text(a, "postfix_helo", ev->helo.p, ev->helo.len, R_CONTEXT);
-	alert_text(a, "postfix_from", ev->from.p, ev->from.len, R_CONTEXT);
-	alert_text(a, "postfix_to", ev->rcpt.p, ev->rcpt.len, KEEP);
-	alert_int(a, "postfix_status_code", ev->code, KEEP);
-	alert_text(a, "postfix_status_code_enhanced", ev->enhanced.p, ev->enhanced.len, KEEP);
-	alert_text(a, "reason", ev->reason.p, ev->reason.len, R_REASON);
+	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
+	if (r->client_host.len)
+		alert_text(a, "postfix_client_hostname", r->client_host.p, r->client_host.len,
+			   R_CONTEXT);
+	alert_text(a, "postfix_client_ip", r->client_addr.p, r->client_addr.len, KEEP);
+	if (r->helo.p)
+		alert_text(a, "postfix_helo", r->helo.p, r->helo.len, R_CONTEXT);
+	alert_text(a, "postfix_from", r->from.p, r->from.len, R_CONTEXT);
+	alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, KEEP);
+	if (r->code)
+		alert_int(a, "postfix_status_code", r->code, KEEP);
+	alert_text(a, "postfix_status_code_enhanced", r->enhanced.p, r->enhanced.len, KEEP);
+	alert_text(a, "reason", r->reason.p, r->reason.len, R_REASON);
 	class_fields(a, cls);
-	if (ev->reject_warning)
+	if (r->reject_warning)
 		alert_bool(a, "reject_warning", 1, KEEP);
+	if (r->daemon_name.len)
+		alert_text(a, "postfix_daemon_name", r->daemon_name.p, r->daemon_name.len, R_EXTRA);
 	if (linked) {
 		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
 	}
-	alert_const(a, "source", "log", KEEP);
+	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;
 }
 

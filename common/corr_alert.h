@@ -10,7 +10,7 @@
 #include "corr.h"
 
 struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause);
-struct alert *corr_alert_reject(const struct pflog_event *ev, const struct classification *cls,
+struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
 				const struct probe_verdict *linked);
 struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
 				    size_t count, long window);

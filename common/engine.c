@@ -117,6 +117,26 @@ void engine_line(struct engine *e, const char *line, size_t len)
 	}
 }
 
+void engine_join_milter(struct engine *e, int grace)
+{
+	corr_set_join(e->corr, grace);
+}
+
+void engine_milter_reject(struct engine *e, const struct reject_info *r)
+{
+	corr_milter_reject(e->corr, r);
+}
+
+void engine_tick(struct engine *e, time_t now)
+{
+	corr_tick(e->corr, now);
+}
+
+void engine_flush(struct engine *e)
+{
+	corr_tick(e->corr, (time_t)1 << 40);
+}
+
 void engine_count_overlong(struct engine *e)
 {
 	e->stats.lines++;

@@ -45,6 +45,13 @@ void engine_reconfigure(struct engine *e, const struct config *cf);
 void engine_set_reference(struct engine *e, time_t ref);
 
 void engine_line(struct engine *e, const char *line, size_t len);
+
+/* The milter's side of rejected recipients (see corr_set_join). */
+void engine_join_milter(struct engine *e, int grace);
+void engine_milter_reject(struct engine *e, const struct reject_info *r);
+/* Report rejects whose other half did not come; all of them with flush. */
+void engine_tick(struct engine *e, time_t now);
+void engine_flush(struct engine *e);
 void engine_count_overlong(struct engine *e);
 
 const struct engine_stats *engine_stats(const struct engine *e);

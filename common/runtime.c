@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +114,14 @@ void runtime_unlock(struct runtime *rt)
 	pthread_mutex_unlock(&rt->lock);
 }
 
+void runtime_tag_settings(struct runtime *rt, int *tag, char *header, size_t size)
+{
+	pthread_mutex_lock(&rt->lock);
+	*tag = (int)config_num(rt->cf, CF_TAG_MESSAGES);
+	snprintf(header, size, "%s", config_str(rt->cf, CF_TAG_HEADER));
+	pthread_mutex_unlock(&rt->lock);
+}
+
 void runtime_count_milter_error(struct runtime *rt)
 {
 	pthread_mutex_lock(&rt->lock);
@@ -149,6 +158,7 @@ static void *log_thread(void *arg)
 		follower_read(rt->follower, on_line, on_overlong, rt);
 		pthread_mutex_lock(&rt->lock);
 		rt->follow_copy = *follower_stats(rt->follower);
+		engine_tick(rt->engine, time(NULL));
 		pthread_mutex_unlock(&rt->lock);
 		if (follower_wait(rt->follower, rt->stop_pipe[0], LOG_POLL_MS))
 			break;
@@ -284,8 +294,10 @@ static void runtime_reload(struct runtime *rt)
 	rt->want_cee = (int)config_num(cf, CF_ALERT_CEE_COOKIE);
 	rt->want_reopen = 1;
 	pthread_mutex_unlock(&rt->req_lock);
+	pthread_mutex_lock(&rt->lock);
 	config_free(rt->cf);
 	rt->cf = cf;
+	pthread_mutex_unlock(&rt->lock);
 	msg_info("configuration reloaded");
 }
 
@@ -335,6 +347,10 @@ void runtime_stop(struct runtime *rt)
 		pthread_join(rt->signal_thread, NULL);
 	if (rt->threads >= 2)
 		pthread_join(rt->log_thread, NULL);
+	/* Rejects still waiting for their other half are reported alone. */
+	pthread_mutex_lock(&rt->lock);
+	engine_flush(rt->engine);
+	pthread_mutex_unlock(&rt->lock);
 	alertq_close(rt->queue);
 	if (rt->threads >= 1)
 		pthread_join(rt->sink_thread, NULL);

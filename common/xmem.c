@@ -55,3 +55,24 @@ char *xstrdup(const char *s)
 {
 	return xmemdup(s, strlen(s));
 }
+
+void *xtry_calloc(size_t n, size_t size)
+{
+	if (xmem_fail_hook && xmem_fail_hook(n * size))
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+char *xtry_strndup(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *d;
+
+	if (xmem_fail_hook && xmem_fail_hook(n + 1))
+		return NULL;
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}

@@ -17,6 +17,10 @@ void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xmemdup(const void *p, size_t len); /* adds a terminating NUL */
 
+/* Fallible versions for code that must go on without memory (the milter). */
+void *xtry_calloc(size_t n, size_t size);
+char *xtry_strndup(const char *s, size_t max);
+
 /* For tests: return nonzero to make the allocation fail. */
 void xmem_set_fail_hook(int (*hook)(size_t size));
 

@@ -2,6 +2,8 @@
  * milter - registration, socket and main loop around libmilter (see milter.h).
  */
 #include "milter.h"
+#include "callbacks.h"
+#include "seam.h"
 #include "diag.h"
 #include "xmem.h"
 
@@ -17,11 +19,33 @@
 static struct runtime *milter_runtime;
 static char *milter_conn; /* libmilter keeps this pointer while it runs */
 
-static struct smfiDesc probewatch_desc = {
-	.xxfi_name = "probewatch",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = 0,
+struct milter_seam milter_seam = {
+	.getpriv = smfi_getpriv,
+	.setpriv = smfi_setpriv,
+	.getsymval = smfi_getsymval,
+	.addheader = smfi_addheader,
+	.chgheader = smfi_chgheader,
 };
+
+static struct engine *host_lock(void *ctx)
+{
+	return runtime_lock(ctx);
+}
+
+static void host_unlock(void *ctx)
+{
+	runtime_unlock(ctx);
+}
+
+static void host_error(void *ctx)
+{
+	runtime_count_milter_error(ctx);
+}
+
+static void host_tag_settings(void *ctx, int *tag, char *header, size_t size)
+{
+	runtime_tag_settings(ctx, tag, header, size);
+}
 
 /* The path of a "unix:PATH" or "local:PATH" socket, else NULL. */
 static const char *unix_path(const char *conn)
@@ -40,7 +64,7 @@ int milter_open(const char *conn, const char *user)
 	const char *path = unix_path(conn);
 	int rc;
 
-	if (smfi_register(probewatch_desc) == MI_FAILURE) {
+	if (smfi_register(callbacks_desc) == MI_FAILURE) {
 		msg_error("libmilter refused the registration");
 		return -1;
 	}
@@ -70,9 +94,16 @@ void milter_close(void)
 
 int milter_run(struct runtime *rt)
 {
+	struct milter_host h = { host_lock, host_unlock, host_error, host_tag_settings, rt, "" };
+	char *dot;
 	int rc;
 
 	milter_runtime = rt;
+	gethostname(h.hostname, sizeof(h.hostname) - 1);
+	/* Like syslog's host field: the short name. */
+	if ((dot = strchr(h.hostname, '.')) != NULL)
+		*dot = 0;
+	callbacks_bind(&h);
 	rc = smfi_main() == MI_SUCCESS ? 0 : -1;
 	milter_runtime = NULL;
 	milter_close();

@@ -4,8 +4,8 @@
  * milter_open() registers the filter with libmilter and opens the
  * listening socket (as root, before the privilege drop); a unix socket
  * is then given to the daemon's user so that it stays usable after the
- * drop.  The callbacks that see rejected recipients come with the milter
- * issue; until then Postfix talks to a filter that accepts everything.
+ * drop.  milter_run() binds the callbacks (callbacks.c) to the running
+ * daemon and runs libmilter's loop.
  */
 #ifndef PW_MILTER_H
 #define PW_MILTER_H

@@ -1,0 +1,54 @@
+/*
+ * corr_int - the correlator's insides, shared by corr.c (probes, queue
+ * IDs, relays) and corr_reject.c (rejected recipients and the join of
+ * what the milter saw with what the log said).  Not for other modules.
+ */
+#ifndef PW_CORR_INT_H
+#define PW_CORR_INT_H
+
+#include "corr.h"
+#include "htab.h"
+
+#define CORR_RECENT_FAILURES 256
+#define CORR_KEY_MAX         600
+#define CORR_JOIN_MAX        1024
+
+/* A failed probe remembered for linking by reason alone. */
+struct recent_failure {
+	char *queue_id;
+	char *reason;
+	char *rcpt;
+	char *syslog_host;
+};
+
+/* A reject waiting for its other half (log or milter), with its own copy of the text. */
+struct pending_reject {
+	struct reject_info r;
+	char *buf;
+	time_t deadline;
+};
+
+struct corr {
+	struct corr_params p;
+	corr_emit_fn emit;
+	void *ctx;
+	struct htab *queue; /* host NUL queue-id -> qinfo */
+	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
+	struct htab *proc;  /* host NUL program[pid] -> proc */
+	struct relay_table *relays;
+	struct recent_failure recent[CORR_RECENT_FAILURES];
+	size_t recent_next;
+	time_t last_expire;
+	unsigned long probes, probe_failures, rejects, milter_rejects;
+	int join_grace; /* seconds a reject waits for its other half; 0: none */
+	struct pending_reject pending[CORR_JOIN_MAX];
+	size_t npending;
+};
+
+void corr_emit(struct corr *c, struct alert *a);
+void corr_verdict_free(void *p);
+size_t corr_rcpt_key(char *key, const char *addr, size_t len);
+void corr_reject_log(struct corr *c, const struct pflog_event *ev);
+void corr_pending_free(struct corr *c);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * corr_reject - rejected recipients: linked to the probe that caused them,
+ * and, in the daemon, joined with what the milter saw of the same RCPT.
+ *
+ * smtpd logs "reject: RCPT ... unverified address: REASON" and, with
+ * SMFIP_RCPT_REJ, hands the same RCPT to the milter; the two arrive in
+ * either order, milliseconds apart.  With a join grace set, each half
+ * waits for the other (matched by recipient, client address and reason)
+ * and one alert carries both; a half whose partner does not come within
+ * the grace is reported alone.
+ */
+#include "corr_alert.h"
+#include "corr_int.h"
+#include "xmem.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Postfix quotes the probe's reason, cut to 250 characters. */
+static int reason_matches(const char *probe_reason, struct pf_str reject_reason)
+{
+	size_t n = strlen(probe_reason);
+
+	if (reject_reason.len == 0 || reject_reason.len > n)
+		return 0;
+	if (memcmp(probe_reason, reject_reason.p, reject_reason.len) != 0)
+		return 0;
+	return reject_reason.len == n || reject_reason.len >= 200;
+}
+
+static int same_host(const char *name, struct pf_str host)
+{
+	size_t n = host.len > 255 ? 255 : host.len;
+
+	return strlen(name) == n && memcmp(name, host.p, n) == 0;
+}
+
+static const struct probe_verdict *link_reject(struct corr *c, const struct reject_info *r,
+					       struct probe_verdict **scratch)
+{
+	char key[CORR_KEY_MAX];
+	const struct probe_verdict *v =
+		htab_find(c->rcpt, key, corr_rcpt_key(key, r->rcpt.p, r->rcpt.len));
+
+	/* The probe of the same MTA, for the same recipient, with the same reason. */
+	if (v && v->cls.cls != FC_NONE && (r->from_milter || same_host(v->syslog_host, r->host)) &&
+	    reason_matches(v->reason, r->reason))
+		return v;
+	/* Another address of the same failure, e.g. after address rewriting. */
+	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
+		struct recent_failure *f = &c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) %
+						      CORR_RECENT_FAILURES];
+
+		if (f->reason == NULL)
+			break;
+		if ((!r->from_milter && !same_host(f->syslog_host, r->host)) ||
+		    !reason_matches(f->reason, r->reason))
+			continue;
+		v = htab_find(c->rcpt, key, corr_rcpt_key(key, f->rcpt, strlen(f->rcpt)));
+		if (v && strcmp(v->queue_id, f->queue_id) == 0)
+			return v;
+		/* The verdict was replaced or expired: the queue ID alone still helps. */
+		*scratch = xcalloc(1, sizeof(**scratch));
+		(*scratch)->queue_id = xstrdup(f->queue_id);
+		return *scratch;
+	}
+	return NULL;
+}
+
+static void reject_emit(struct corr *c, const struct reject_info *r)
+{
+	struct classification cls;
+	struct probe_verdict *scratch = NULL;
+	const struct probe_verdict *linked;
+
+	classify_reason(r->reason.p, r->reason.len, &cls);
+	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
+	corr_emit(c, corr_alert_reject(r, &cls, linked));
+	if (scratch)
+		corr_verdict_free(scratch);
+}
+
+/* Same RCPT, same client, same reason (one side may be cut at 250 characters). */
+static int reject_same(const struct reject_info *a, const struct reject_info *b)
+{
+	size_t n = a->reason.len < b->reason.len ? a->reason.len : b->reason.len;
+
+	if (a->rcpt.len != b->rcpt.len || a->client_addr.len != b->client_addr.len || n == 0)
+		return 0;
+	for (size_t i = 0; i < a->rcpt.len; i++)
+		if (tolower((unsigned char)a->rcpt.p[i]) != tolower((unsigned char)b->rcpt.p[i]))
+			return 0;
+	return memcmp(a->client_addr.p, b->client_addr.p, a->client_addr.len) == 0 &&
+	       memcmp(a->reason.p, b->reason.p, n) == 0 &&
+	       (a->reason.len == b->reason.len || n >= 200);
+}
+
+/* The log's half and the milter's half: the log knows the code, the milter the session. */
+static void reject_merge(struct reject_info *out, const struct reject_info *log,
+			 const struct reject_info *milter)
+{
+	*out = *log;
+	out->from_milter = 1;
+	out->daemon_name = milter->daemon_name;
+	if (PF_STR_EQ(log->queue_id, "NOQUEUE") && milter->queue_id.len)
+		out->queue_id = milter->queue_id;
+	if (log->helo.len == 0)
+		out->helo = milter->helo;
+	if (log->client_host.len == 0)
+		out->client_host = milter->client_host;
+}
+
+static void pending_add(struct corr *c, const struct reject_info *r, time_t deadline)
+{
+	const struct pf_str *fields[] = { &r->host,        &r->queue_id, &r->client_host,
+					  &r->client_addr, &r->helo,     &r->from,
+					  &r->rcpt,        &r->enhanced, &r->reason,
+					  &r->daemon_name };
+	size_t nf = sizeof(fields) / sizeof(fields[0]), total = 0;
+	struct pending_reject *p;
+	char *b;
+
+	if (c->npending == CORR_JOIN_MAX) {
+		/* Full: the oldest stops waiting. */
+		reject_emit(c, &c->pending[0].r);
+		free(c->pending[0].buf);
+		memmove(&c->pending[0], &c->pending[1],
+			(CORR_JOIN_MAX - 1) * sizeof(c->pending[0]));
+		c->npending--;
+	}
+	p = &c->pending[c->npending++];
+	p->r = *r;
+	p->deadline = deadline;
+	for (size_t i = 0; i < nf; i++)
+		total += fields[i]->len > 1000 ? 1000 : fields[i]->len;
+	b = p->buf = xmalloc(total + 1);
+	/* The copy's fields point into buf, in the same order. */
+	struct pf_str *dst[] = { &p->r.host,        &p->r.queue_id, &p->r.client_host,
+				 &p->r.client_addr, &p->r.helo,     &p->r.from,
+				 &p->r.rcpt,        &p->r.enhanced, &p->r.reason,
+				 &p->r.daemon_name };
+	for (size_t i = 0; i < nf; i++) {
+		size_t n = fields[i]->len > 1000 ? 1000 : fields[i]->len;
+
+		if (n)
+			memcpy(b, fields[i]->p, n);
+		dst[i]->p = b;
+		dst[i]->len = n;
+		b += n;
+	}
+}
+
+static void pending_remove(struct corr *c, size_t i)
+{
+	free(c->pending[i].buf);
+	memmove(&c->pending[i], &c->pending[i + 1], (c->npending - i - 1) * sizeof(c->pending[0]));
+	c->npending--;
+}
+
+/* One half arrives: join it with a waiting other half, or let it wait. */
+static void reject_arrive(struct corr *c, const struct reject_info *r)
+{
+	struct reject_info merged;
+
+	if (c->join_grace <= 0) {
+		reject_emit(c, r);
+		return;
+	}
+	for (size_t i = 0; i < c->npending; i++) {
+		const struct reject_info *o = &c->pending[i].r;
+
+		if (o->from_log == r->from_log || !reject_same(o, r))
+			continue;
+		if (r->from_log)
+			reject_merge(&merged, r, o);
+		else
+			reject_merge(&merged, o, r);
+		reject_emit(c, &merged);
+		pending_remove(c, i);
+		return;
+	}
+	pending_add(c, r, time(NULL) + c->join_grace);
+}
+
+void corr_reject_log(struct corr *c, const struct pflog_event *ev)
+{
+	struct reject_info r;
+
+	memset(&r, 0, sizeof(r));
+	r.when = ev->time;
+	r.host = ev->host;
+	r.queue_id = ev->queue_id;
+	r.client_host = ev->client_host;
+	r.client_addr = ev->client_addr;
+	r.helo = ev->helo;
+	r.from = ev->from;
+	r.rcpt = ev->rcpt;
+	r.enhanced = ev->enhanced;
+	r.reason = ev->reason;
+	r.code = ev->code;
+	r.reject_warning = ev->reject_warning;
+	r.from_log = 1;
+	c->rejects++;
+	reject_arrive(c, &r);
+}
+
+void corr_milter_reject(struct corr *c, const struct reject_info *r)
+{
+	struct reject_info m = *r;
+
+	m.from_milter = 1;
+	m.from_log = 0;
+	c->milter_rejects++;
+	reject_arrive(c, &m);
+}
+
+void corr_set_join(struct corr *c, int grace)
+{
+	c->join_grace = grace;
+}
+
+void corr_tick(struct corr *c, time_t now)
+{
+	for (size_t i = 0; i < c->npending;) {
+		if (c->pending[i].deadline <= now) {
+			reject_emit(c, &c->pending[i].r);
+			pending_remove(c, i);
+		} else {
+			i++;
+		}
+	}
+}
+
+void corr_pending_free(struct corr *c)
+{
+	while (c->npending)
+		pending_remove(c, c->npending - 1);
+}

@@ -1,0 +1,406 @@
+/*
+ * callbacks - the libmilter callbacks (see callbacks.h).
+ *
+ * Per-connection state lives behind smfi_getpriv and is freed in one
+ * place, the close callback.  The engine is touched only between
+ * host.lock and host.unlock, and no I/O happens there: alerts go to the
+ * daemon's queue.  Everything copied from the client is bounded.
+ */
+#include "callbacks.h"
+#include "seam.h"
+
+#include "corr.h"
+#include "utf8.h"
+#include "xmem.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define RCPT_MAX  1000
+#define FIELD_MAX 320
+
+struct srcpt {
+	char *addr;
+	int rejected;
+};
+
+struct session {
+	unsigned long proto; /* what negotiate agreed */
+	int broken;          /* a fault of ours: stay out of the way */
+	int tag;
+	char tag_header[80];
+	char client_name[256], client_addr[64], helo[256], daemon_name[64], queue_id[40];
+	char *from;
+	struct srcpt *rcpt;
+	size_t nrcpt;
+	int forged; /* incoming headers named tag_header */
+};
+
+static struct milter_host host;
+
+void callbacks_bind(const struct milter_host *h)
+{
+	host = *h;
+}
+
+static void session_reset_message(struct session *s)
+{
+	for (size_t i = 0; i < s->nrcpt; i++)
+		free(s->rcpt[i].addr);
+	free(s->rcpt);
+	free(s->from);
+	s->rcpt = NULL;
+	s->nrcpt = 0;
+	s->from = NULL;
+	s->forged = 0;
+	s->queue_id[0] = 0;
+}
+
+/* A fault of ours: count it, and let the message through untouched. */
+static sfsistat session_fault(struct session *s)
+{
+	if (s)
+		s->broken = 1;
+	if (host.count_error)
+		host.count_error(host.ctx);
+	return SMFIS_ACCEPT;
+}
+
+/* Continue, or say nothing where the MTA does not wait for us. */
+static sfsistat go_on(const struct session *s, unsigned long nr_flag)
+{
+	return s && (s->proto & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static struct session *session_get(SMFICTX *ctx)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	if (s == NULL) {
+		s = xtry_calloc(1, sizeof(*s));
+		if (s == NULL)
+			return NULL;
+		if (milter_seam.setpriv(ctx, s) != MI_SUCCESS) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Copy a macro or argument, cut to size; "" when absent. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static const char *macro(SMFICTX *ctx, const char *name)
+{
+	return milter_seam.getsymval(ctx, (char *)name);
+}
+
+/* "<a@b>" -> "a@b" */
+static char *strip_angle(const char *arg)
+{
+	size_t n;
+
+	if (arg == NULL)
+		return xtry_strndup("", 1);
+	if (*arg == '<')
+		arg++;
+	n = strnlen(arg, FIELD_MAX);
+	if (n && arg[n - 1] == '>')
+		n--;
+	return xtry_strndup(arg, n);
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+			     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+			     unsigned long *pf2, unsigned long *pf3)
+{
+	struct session *s = session_get(ctx);
+	unsigned long want = SMFIP_RCPT_REJ | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH |
+			     SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_DATA;
+	struct engine *e;
+
+	(void)f2;
+	(void)f3;
+	*pf2 = *pf3 = 0;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	if (s == NULL) {
+		/* No memory for a session: ask for nothing, change nothing. */
+		session_fault(NULL);
+		*pf0 = 0;
+		*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH | SMFIP_NOHDRS);
+		return SMFIS_CONTINUE;
+	}
+	host.tag_settings(host.ctx, &s->tag, s->tag_header, sizeof(s->tag_header));
+	/* Headers only to find a forged tag; without tagging, none at all. */
+	want |= s->tag ? SMFIP_NR_HDR : SMFIP_NOHDRS;
+	s->proto = *pf1 = f1 & want;
+	/* Postfix talks to us: from now on a reject's two halves are joined. */
+	e = host.lock(host.ctx);
+	engine_join_milter(e, MILTER_JOIN_GRACE);
+	host.unlock(host.ctx);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct session *s = session_get(ctx);
+
+	if (s == NULL)
+		return session_fault(NULL);
+	copy_field(s->client_name, sizeof(s->client_name), hostname);
+	s->client_addr[0] = 0;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, s->client_addr,
+			  sizeof(s->client_addr));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, s->client_addr,
+			  sizeof(s->client_addr));
+	copy_field(s->daemon_name, sizeof(s->daemon_name), macro(ctx, "{daemon_name}"));
+	return go_on(s, SMFIP_NR_CONN);
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	if (s && !s->broken)
+		copy_field(s->helo, sizeof(s->helo), helo);
+	return go_on(s, SMFIP_NR_HELO);
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	if (s == NULL || s->broken)
+		return go_on(s, SMFIP_NR_MAIL);
+	session_reset_message(s);
+	if ((s->from = strip_angle(argv ? argv[0] : NULL)) == NULL)
+		session_fault(s);
+	return go_on(s, SMFIP_NR_MAIL);
+}
+
+static int starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A refused RCPT: tell the engine when it is about address verification. */
+static void rejected_rcpt(SMFICTX *ctx, struct session *s, const char *rcpt)
+{
+	static const char unverified[] = "Recipient address rejected: unverified address: ";
+	static const char undeliverable[] = "Recipient address rejected: undeliverable address: ";
+	const char *text = macro(ctx, "{rcpt_addr}"), *reason;
+	const char *enhanced = macro(ctx, "{rcpt_host}");
+	struct reject_info r;
+	struct engine *e;
+
+	if (text == NULL)
+		return;
+	if (starts(text, unverified))
+		reason = text + sizeof(unverified) - 1;
+	else if (starts(text, undeliverable))
+		reason = text + sizeof(undeliverable) - 1;
+	else
+		return;
+	memset(&r, 0, sizeof(r));
+	pftime_now(&r.when);
+	r.host.p = host.hostname;
+	r.host.len = strlen(host.hostname);
+#define SET(f, v)                                                                                  \
+	do {                                                                                       \
+		r.f.p = (v) ? (v) : "";                                                            \
+		r.f.len = strnlen(r.f.p, FIELD_MAX);                                               \
+	} while (0)
+	SET(queue_id, s->queue_id[0] ? s->queue_id : "NOQUEUE");
+	SET(client_host, s->client_name);
+	SET(client_addr, s->client_addr);
+	SET(helo, s->helo);
+	SET(from, s->from);
+	SET(rcpt, rcpt);
+	SET(enhanced, enhanced);
+	SET(reason, reason);
+	SET(daemon_name, s->daemon_name);
+#undef SET
+	e = host.lock(host.ctx);
+	engine_milter_reject(e, &r);
+	host.unlock(host.ctx);
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+	const char *mailer, *qid;
+	struct srcpt *grown;
+	char *rcpt;
+
+	if (s == NULL || s->broken)
+		return SMFIS_ACCEPT;
+	if ((qid = macro(ctx, "i")) != NULL)
+		copy_field(s->queue_id, sizeof(s->queue_id), qid);
+	if ((rcpt = strip_angle(argv ? argv[0] : NULL)) == NULL)
+		return session_fault(s);
+	mailer = macro(ctx, "{rcpt_mailer}");
+	if (mailer && strcmp(mailer, "error") == 0)
+		rejected_rcpt(ctx, s, rcpt);
+	if (s->nrcpt == RCPT_MAX) {
+		free(rcpt);
+		return SMFIS_CONTINUE;
+	}
+	grown = realloc(s->rcpt, (s->nrcpt + 1) * sizeof(*s->rcpt));
+	if (grown == NULL) {
+		free(rcpt);
+		return session_fault(s);
+	}
+	s->rcpt = grown;
+	s->rcpt[s->nrcpt].addr = rcpt;
+	s->rcpt[s->nrcpt].rejected = mailer && strcmp(mailer, "error") == 0;
+	s->nrcpt++;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_data(SMFICTX *ctx)
+{
+	return go_on(milter_seam.getpriv(ctx), SMFIP_NR_DATA);
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	(void)value;
+	if (s && !s->broken && s->tag && name && strcasecmp(name, s->tag_header) == 0)
+		s->forged++;
+	return go_on(s, SMFIP_NR_HDR);
+}
+
+/* Header-safe text: printable ASCII only; the rest becomes '?'. */
+static size_t tag_append(char *dst, size_t at, size_t size, const char *src)
+{
+	for (; *src && at + 1 < size; src++, at++)
+		dst[at] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	dst[at] = 0;
+	return at;
+}
+
+/* "addr class/stage via host[ip]; probe=QID" for each accepted recipient whose probe failed. */
+static size_t tag_value(struct session *s, char *out, size_t size)
+{
+	size_t at = 0, shown = 0, more = 0;
+	struct engine *e = host.lock(host.ctx);
+	const struct corr *c = engine_corr(e);
+
+	out[0] = 0;
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		const struct probe_verdict *v;
+		char one[700];
+		size_t n = 0;
+		const char *stage;
+
+		if (s->rcpt[i].rejected)
+			continue;
+		v = corr_recipient_verdict(c, s->rcpt[i].addr, strlen(s->rcpt[i].addr));
+		if (v == NULL || v->cls.cls == FC_NONE || v->cls.cls == FC_IN_PROGRESS)
+			continue;
+		stage = smtp_stage_name(v->cls.stage);
+		n = tag_append(one, n, sizeof(one), s->rcpt[i].addr);
+		n = tag_append(one, n, sizeof(one), " ");
+		n = tag_append(one, n, sizeof(one), failure_class_name(v->cls.cls));
+		if (stage) {
+			n = tag_append(one, n, sizeof(one), "/");
+			n = tag_append(one, n, sizeof(one), stage);
+		}
+		if (v->relay_host) {
+			n = tag_append(one, n, sizeof(one), " via ");
+			n = tag_append(one, n, sizeof(one), v->relay_host);
+			if (v->relay_addr) {
+				n = tag_append(one, n, sizeof(one), "[");
+				n = tag_append(one, n, sizeof(one), v->relay_addr);
+				n = tag_append(one, n, sizeof(one), "]");
+			}
+		}
+		n = tag_append(one, n, sizeof(one), "; probe=");
+		n = tag_append(one, n, sizeof(one), v->queue_id);
+		if (at + n + 2 >= size - 40) {
+			more++;
+			continue;
+		}
+		if (shown++)
+			at = tag_append(out, at, size, ", ");
+		at = tag_append(out, at, size, one);
+	}
+	host.unlock(host.ctx);
+	if (more) {
+		char tail[40];
+
+		snprintf(tail, sizeof(tail), ", and %zu more", more);
+		at = tag_append(out, at, size, tail);
+	}
+	return shown ? at : 0;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+	char value[MILTER_TAG_MAX];
+
+	if (s == NULL || s->broken)
+		return SMFIS_ACCEPT;
+	/* A tag the client sent is not ours: remove every copy (last first). */
+	for (int i = s->forged; i > 0; i--)
+		if (milter_seam.chgheader(ctx, s->tag_header, i, NULL) != MI_SUCCESS) {
+			session_fault(s);
+			break;
+		}
+	if (s->tag && tag_value(s, value, sizeof(value)) &&
+	    milter_seam.addheader(ctx, s->tag_header, value) != MI_SUCCESS)
+		session_fault(s);
+	session_reset_message(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	if (s)
+		session_reset_message(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct session *s = milter_seam.getpriv(ctx);
+
+	if (s) {
+		session_reset_message(s);
+		free(s);
+		milter_seam.setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc callbacks_desc = {
+	.xxfi_name = "probewatch",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_data = cb_data,
+	.xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,39 @@
+/*
+ * callbacks - what probewatch does in an SMTP session, as a milter.
+ *
+ * It asks Postfix for rejected recipients too (SMFIP_RCPT_REJ) and for
+ * nothing it does not use (no body, no unknown commands, no end of
+ * headers; no headers unless it tags), without replies wherever it has
+ * nothing to say.  A recipient refused as an unverified or undeliverable
+ * address becomes, joined with the log's line for it, one
+ * recipient_rejected alert with the session's client, HELO and sender.
+ * When Postfix accepts a message for recipients whose latest probe
+ * failed, one tag header names them; a header of that name sent by the
+ * client is removed first.  It never rejects, delays or changes mail
+ * otherwise, and on any fault of its own it accepts the message and
+ * counts the fault.
+ */
+#ifndef PW_CALLBACKS_H
+#define PW_CALLBACKS_H
+
+#include "engine.h"
+
+#include <libmilter/mfapi.h>
+
+/* What the callbacks need from the daemon. */
+struct milter_host {
+	struct engine *(*lock)(void *ctx); /* the engine, locked */
+	void (*unlock)(void *ctx);
+	void (*count_error)(void *ctx);
+	void (*tag_settings)(void *ctx, int *tag, char *header, size_t size);
+	void *ctx;
+	char hostname[256]; /* the MTA's name in milter-only alerts */
+};
+
+#define MILTER_JOIN_GRACE 3   /* seconds a reject waits for the log's line, and back */
+#define MILTER_TAG_MAX    900 /* bytes of tag header value */
+
+void callbacks_bind(const struct milter_host *host);
+extern struct smfiDesc callbacks_desc;
+
+#endif

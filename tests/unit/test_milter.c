@@ -1,0 +1,424 @@
+/*
+ * test_milter - the milter callbacks driven through the seam, without an
+ * MTA: negotiation, rejected recipients joined with the log's line, the
+ * tag header, forged tags, hostile input, and failing open.
+ */
+#include "testutil.h"
+
+#include "callbacks.h"
+#include "seam.h"
+#include "xmem.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
+/* ---- the fake MTA side ---- */
+
+struct fake_ctx {
+	void *priv;
+	const char *macros[16][2];
+	char added[4][1024];
+	int nadded;
+	int removed[8];
+	int nremoved;
+};
+
+static void *fake_getpriv(SMFICTX *ctx)
+{
+	return ((struct fake_ctx *)(void *)ctx)->priv;
+}
+
+static int fake_setpriv(SMFICTX *ctx, void *priv)
+{
+	((struct fake_ctx *)(void *)ctx)->priv = priv;
+	return MI_SUCCESS;
+}
+
+static char *fake_getsymval(SMFICTX *ctx, char *name)
+{
+	struct fake_ctx *f = (struct fake_ctx *)(void *)ctx;
+
+	for (int i = 0; i < 16 && f->macros[i][0]; i++)
+		if (strcmp(f->macros[i][0], name) == 0)
+			return (char *)f->macros[i][1];
+	return NULL;
+}
+
+static int fake_addheader(SMFICTX *ctx, char *name, char *value)
+{
+	struct fake_ctx *f = (struct fake_ctx *)(void *)ctx;
+
+	snprintf(f->added[f->nadded++], sizeof(f->added[0]), "%s: %s", name, value);
+	return MI_SUCCESS;
+}
+
+static int fake_chgheader(SMFICTX *ctx, char *name, int index, char *value)
+{
+	struct fake_ctx *f = (struct fake_ctx *)(void *)ctx;
+
+	assert_string_equal(name, "X-Probewatch-Verify");
+	assert_null(value);
+	f->removed[f->nremoved++] = index;
+	return MI_SUCCESS;
+}
+
+struct milter_seam milter_seam = { fake_getpriv, fake_setpriv, fake_getsymval, fake_addheader,
+				   fake_chgheader };
+
+/* ---- the fake daemon side ---- */
+
+static struct collected got;
+static struct engine *engine;
+static int errors, tagging = 1;
+
+static struct engine *h_lock(void *ctx)
+{
+	(void)ctx;
+	return engine;
+}
+
+static void h_unlock(void *ctx)
+{
+	(void)ctx;
+}
+
+static void h_error(void *ctx)
+{
+	(void)ctx;
+	errors++;
+}
+
+static void h_tag(void *ctx, int *tag, char *header, size_t size)
+{
+	(void)ctx;
+	*tag = tagging;
+	snprintf(header, size, "X-Probewatch-Verify");
+}
+
+static int setup(void **state)
+{
+	struct milter_host h = { h_lock, h_unlock, h_error, h_tag, NULL, "mta" };
+
+	(void)state;
+	engine = test_engine(&got, NULL);
+	callbacks_bind(&h);
+	errors = 0;
+	tagging = 1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	engine_free(engine);
+	collected_clear(&got);
+	return 0;
+}
+
+#define LOST "lost connection with exchange.example.com[192.168.10.20] while sending RCPT TO"
+
+static void log_probe(const char *qid, const char *rcpt, const char *status, const char *reason)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "Nov 25 10:00:00 mta postfix/smtp[7]: %s: to=<%s>, "
+		 "relay=exchange.example.com[192.168.10.20]:25, delay=0.01, delays=0/0/0/0, "
+		 "dsn=4.4.2, status=%s (%s)",
+		 qid, rcpt, status, reason);
+	feed(engine, line);
+}
+
+static void log_reject(const char *rcpt, const char *helo)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "Nov 25 10:00:03 mta postfix/smtpd[8]: NOQUEUE: reject: RCPT from "
+		 "client.example.org[198.51.100.7]: 450 4.1.1 <%s>: Recipient address rejected: "
+		 "unverified address: " LOST "; from=<a@example.org> to=<%s> proto=ESMTP helo=<%s>",
+		 rcpt, rcpt, helo);
+	feed(engine, line);
+}
+
+static void session_start(struct fake_ctx *f, const char *helo)
+{
+	unsigned long pf0, pf1, pf2, pf3;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char *from[] = { "<a@example.org>", NULL };
+
+	inet_pton(AF_INET, "198.51.100.7", &sin.sin_addr);
+	f->macros[0][0] = "{daemon_name}";
+	f->macros[0][1] = "smtpd-in";
+	assert_int_equal(callbacks_desc.xxfi_negotiate((SMFICTX *)(void *)f, 0x1ff, 0x1fffff, 0, 0,
+						       &pf0, &pf1, &pf2, &pf3),
+			 SMFIS_CONTINUE);
+	assert_int_equal(callbacks_desc.xxfi_connect((SMFICTX *)(void *)f, "client.example.org",
+						     (struct sockaddr *)&sin),
+			 SMFIS_NOREPLY);
+	assert_int_equal(callbacks_desc.xxfi_helo((SMFICTX *)(void *)f, (char *)helo),
+			 SMFIS_NOREPLY);
+	assert_int_equal(callbacks_desc.xxfi_envfrom((SMFICTX *)(void *)f, from), SMFIS_NOREPLY);
+}
+
+/* RCPT as Postfix passes it: rejected ones with {rcpt_mailer} = error. */
+static sfsistat rcpt(struct fake_ctx *f, const char *addr, const char *rejected_text)
+{
+	char arg[400];
+	char *argv[] = { arg, NULL };
+
+	snprintf(arg, sizeof(arg), "<%s>", addr);
+	f->macros[1][0] = "{rcpt_mailer}";
+	f->macros[1][1] = rejected_text ? "error" : "relay";
+	f->macros[2][0] = "{rcpt_host}";
+	f->macros[2][1] = rejected_text ? "4.1.1" : "[192.168.10.20]:25";
+	f->macros[3][0] = "{rcpt_addr}";
+	f->macros[3][1] = rejected_text ? rejected_text : addr;
+	return callbacks_desc.xxfi_envrcpt((SMFICTX *)(void *)f, argv);
+}
+
+static void session_end(struct fake_ctx *f)
+{
+	assert_int_equal(callbacks_desc.xxfi_close((SMFICTX *)(void *)f), SMFIS_CONTINUE);
+	assert_null(f->priv);
+}
+
+static void test_negotiation(void **state)
+{
+	struct fake_ctx f = { 0 };
+	unsigned long pf0, pf1, pf2, pf3;
+
+	(void)state;
+	callbacks_desc.xxfi_negotiate((SMFICTX *)(void *)&f, 0x1ff, 0x1fffff, 0, 0, &pf0, &pf1,
+				      &pf2, &pf3);
+	assert_int_equal(pf0, SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	assert_true(pf1 & SMFIP_RCPT_REJ);
+	assert_true(pf1 & SMFIP_NOBODY);
+	assert_true(pf1 & SMFIP_NOUNKNOWN);
+	assert_true(pf1 & SMFIP_NOEOH);
+	assert_true(pf1 & SMFIP_NR_CONN);
+	assert_true(pf1 & SMFIP_NR_HELO);
+	assert_true(pf1 & SMFIP_NR_MAIL);
+	assert_true(pf1 & SMFIP_NR_DATA);
+	assert_true(pf1 & SMFIP_NR_HDR);
+	assert_false(pf1 & SMFIP_NOHDRS);  /* headers are needed to find forged tags */
+	assert_false(pf1 & SMFIP_NR_RCPT); /* RCPT keeps its reply: accept on a fault */
+	assert_false(pf1 & SMFIP_NODATA);
+	session_end(&f);
+	/* Without tagging no headers at all; only what the MTA offers is taken. */
+	tagging = 0;
+	callbacks_desc.xxfi_negotiate((SMFICTX *)(void *)&f, 0x1ff, SMFIP_NOHDRS | SMFIP_NOBODY, 0,
+				      0, &pf0, &pf1, &pf2, &pf3);
+	assert_int_equal(pf1, SMFIP_NOHDRS | SMFIP_NOBODY);
+	session_end(&f);
+}
+
+static void test_rejected_rcpt_joined_with_log(void **state)
+{
+	struct fake_ctx f = { 0 };
+	json_t *a;
+
+	(void)state;
+	log_probe("CB1223A942", "user@example.com", "undeliverable", LOST);
+	collected_clear(&got);
+	session_start(&f, "client.example.org");
+	assert_int_equal(rcpt(&f, "user@example.com",
+			      "Recipient address rejected: unverified address: " LOST),
+			 SMFIS_CONTINUE);
+	/* Waiting for the log's line: nothing yet. */
+	assert_int_equal(got.n, 0);
+	log_reject("user@example.com", "client.example.org");
+	assert_int_equal(got.n, 1);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "event"), "recipient_rejected");
+	assert_string_equal(field_str(a, "source"), "milter");
+	assert_string_equal(field_str(a, "postfix_helo"), "client.example.org");
+	assert_string_equal(field_str(a, "postfix_client_ip"), "198.51.100.7");
+	assert_string_equal(field_str(a, "postfix_from"), "a@example.org");
+	assert_int_equal(field_int(a, "postfix_status_code"), 450);           /* from the log */
+	assert_string_equal(field_str(a, "postfix_daemon_name"), "smtpd-in"); /* from the milter */
+	assert_string_equal(field_str(a, "probe_queueid"), "CB1223A942");
+	assert_string_equal(field_str(a, "failure_class"), "lost_connection");
+	/* Time passes: nothing more (one alert per rejected RCPT). */
+	engine_tick(engine, time(NULL) + 60);
+	assert_int_equal(got.n, 1);
+	session_end(&f);
+}
+
+static void test_log_first_then_milter(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	session_start(&f, "client.example.org"); /* negotiation turns the join on */
+	log_reject("user@example.com", "client.example.org");
+	assert_int_equal(got.n, 0);
+	rcpt(&f, "USER@example.com", "Recipient address rejected: unverified address: " LOST);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "source"), "milter");
+	engine_flush(engine);
+	assert_int_equal(got.n, 1);
+	session_end(&f);
+}
+
+static void test_milter_alone_after_grace(void **state)
+{
+	struct fake_ctx f = { 0 };
+	json_t *a;
+
+	(void)state;
+	session_start(&f, "client.example.org");
+	f.macros[4][0] = "i";
+	f.macros[4][1] = "4ABCDEF123";
+	assert_int_equal(rcpt(&f, "ok@example.com", NULL), SMFIS_CONTINUE);
+	rcpt(&f, "new@example.com",
+	     "Recipient address rejected: unverified address: Address verification in progress");
+	engine_tick(engine, time(NULL) + 1);
+	assert_int_equal(got.n, 0);
+	engine_tick(engine, time(NULL) + MILTER_JOIN_GRACE + 1);
+	assert_int_equal(got.n, 1);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "source"), "milter");
+	assert_string_equal(field_str(a, "failure_class"), "in_progress");
+	/* the queue ID, known once a recipient was accepted */
+	assert_string_equal(field_str(a, "postfix_queueid"), "4ABCDEF123");
+	assert_string_equal(field_str(a, "host"), "mta");
+	assert_null(json_object_get(a, "postfix_status_code")); /* the milter is not told */
+	assert_null(json_object_get(a, "probe_queueid"));
+	/* other rejects are not ours */
+	rcpt(&f, "x@example.com", "Relay access denied");
+	engine_flush(engine);
+	assert_int_equal(got.n, 1);
+	session_end(&f);
+}
+
+static void test_tag_for_accepted_failing(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	log_probe("CB1223A942", "user@example.com", "undeliverable", LOST);
+	log_probe("D00000000A", "fine@example.com", "deliverable", "250 2.1.5 Ok");
+	log_probe("D00000000B", "refused@example.com", "undeliverable", LOST);
+	session_start(&f, "client.example.org");
+	rcpt(&f, "user@example.com", NULL); /* accepted (warn_if_reject) */
+	rcpt(&f, "fine@example.com", NULL); /* accepted, probe fine */
+	rcpt(&f, "refused@example.com", "Recipient address rejected: unverified address: " LOST);
+	assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_CONTINUE);
+	assert_int_equal(f.nadded, 1);
+	assert_string_equal(f.added[0],
+			    "X-Probewatch-Verify: user@example.com lost_connection/rcpt "
+			    "via exchange.example.com[192.168.10.20]; probe=CB1223A942");
+	/* next message: nothing to tag */
+	callbacks_desc.xxfi_envfrom((SMFICTX *)(void *)&f, (char *[]){ "<b@example.org>", NULL });
+	rcpt(&f, "fine@example.com", NULL);
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nadded, 1);
+	/* tagging off */
+	tagging = 0;
+	session_end(&f);
+	session_start(&f, "h");
+	rcpt(&f, "user@example.com", NULL);
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nadded, 1);
+	session_end(&f);
+}
+
+static void test_forged_tag_removed(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	session_start(&f, "client.example.org");
+	rcpt(&f, "fine@example.com", NULL);
+	callbacks_desc.xxfi_header((SMFICTX *)(void *)&f, "Subject", "hi");
+	callbacks_desc.xxfi_header((SMFICTX *)(void *)&f, "X-Probewatch-Verify", "forged");
+	callbacks_desc.xxfi_header((SMFICTX *)(void *)&f, "x-probewatch-verify", "forged too");
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nremoved, 2);
+	assert_int_equal(f.removed[0], 2);
+	assert_int_equal(f.removed[1], 1);
+	assert_int_equal(f.nadded, 0);
+	session_end(&f);
+}
+
+static void test_hostile_input(void **state)
+{
+	struct fake_ctx f = { 0 };
+	static const char evil[] = "evil\r\nX-Injected: yes\x01\x7f@example.com";
+
+	(void)state;
+	log_probe("E00000000A", evil, "undeliverable", LOST);
+	collected_clear(&got);
+	session_start(&f, "helo\r\nX-Evil: 1");
+	rcpt(&f, evil, NULL);
+	rcpt(&f, "v@example.com",
+	     "Recipient address rejected: unverified address: " LOST "\"}, \"event\": \"x");
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nadded, 1);
+	/* no CR, LF or other control byte in the header */
+	for (const char *p = f.added[0]; *p; p++)
+		assert_true(*p >= 0x20 && *p < 0x7f);
+	assert_non_null(strstr(f.added[0], "evil??X-Injected: yes??@example.com"));
+	engine_flush(engine);
+	/* the alert is one JSON object with the text escaped */
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "event"), "recipient_rejected");
+	assert_string_equal(field_str(got.alert[0], "postfix_helo"), "helo\r\nX-Evil: 1");
+	session_end(&f);
+}
+
+static int fail_all(size_t size)
+{
+	(void)size;
+	return 1;
+}
+
+static void test_fails_open(void **state)
+{
+	struct fake_ctx f = { 0 };
+	unsigned long pf0, pf1, pf2, pf3;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	(void)state;
+	xmem_set_fail_hook(fail_all);
+	callbacks_desc.xxfi_negotiate((SMFICTX *)(void *)&f, 0x1ff, 0x1fffff, 0, 0, &pf0, &pf1,
+				      &pf2, &pf3);
+	assert_int_equal(pf0, 0); /* will change nothing */
+	assert_false(pf1 & SMFIP_RCPT_REJ);
+	assert_int_equal(
+		callbacks_desc.xxfi_connect((SMFICTX *)(void *)&f, "h", (struct sockaddr *)&sin),
+		SMFIS_ACCEPT);
+	xmem_set_fail_hook(NULL);
+	assert_int_equal(errors, 2);
+	/* Memory is back but this connection stays out of the way. */
+	assert_int_equal(rcpt(&f, "a@example.com", NULL), SMFIS_ACCEPT);
+	assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_ACCEPT);
+	session_end(&f);
+	/* A failure in the middle of a session: accept that message, count it. */
+	session_start(&f, "h");
+	xmem_set_fail_hook(fail_all);
+	assert_int_equal(rcpt(&f, "a@example.com", NULL), SMFIS_ACCEPT);
+	xmem_set_fail_hook(NULL);
+	assert_int_equal(errors, 3);
+	assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_ACCEPT);
+	session_end(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected_rcpt_joined_with_log, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_log_first_then_milter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_milter_alone_after_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_for_accepted_failing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_tag_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fails_open, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("milter", tests, NULL, NULL);
+}
