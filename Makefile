@@ -83,11 +83,15 @@ $(O)/latency: tests/bench/latency.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $< -lpthread
 
+$(O)/mclient: tests/milter/mclient.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient
 
 # The test build: AddressSanitizer and UBSan on everything.
 check: deps
