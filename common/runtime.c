@@ -70,12 +70,6 @@ static void runtime_alert(void *ctx, struct alert *a)
 	alertq_push(rt->queue, json, len, alert_severity(a));
 }
 
-void runtime_emit(struct runtime *rt, struct alert *a)
-{
-	runtime_alert(rt, a);
-	alert_free(a);
-}
-
 struct runtime *runtime_create(const struct config *cf, const struct runtime_reload *reload)
 {
 	struct runtime *rt = xcalloc(1, sizeof(*rt));

@@ -38,8 +38,6 @@ void runtime_free(struct runtime *rt);
 /* For the milter callbacks: the engine, only between lock and unlock. */
 struct engine *runtime_lock(struct runtime *rt);
 void runtime_unlock(struct runtime *rt);
-/* Queue an alert from any thread (frees it). */
-void runtime_emit(struct runtime *rt, struct alert *a);
 void runtime_count_milter_error(struct runtime *rt);
 /* tag_messages and tag_header as configured now (reload may change them). */
 void runtime_tag_settings(struct runtime *rt, int *tag, char *header, size_t size);

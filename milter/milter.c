@@ -16,7 +16,6 @@
 
 #include <libmilter/mfapi.h>
 
-static struct runtime *milter_runtime;
 static char *milter_conn; /* libmilter keeps this pointer while it runs */
 
 struct milter_seam milter_seam = {
@@ -98,14 +97,12 @@ int milter_run(struct runtime *rt)
 	char *dot;
 	int rc;
 
-	milter_runtime = rt;
 	gethostname(h.hostname, sizeof(h.hostname) - 1);
 	/* Like syslog's host field: the short name. */
 	if ((dot = strchr(h.hostname, '.')) != NULL)
 		*dot = 0;
 	callbacks_bind(&h);
 	rc = smfi_main() == MI_SUCCESS ? 0 : -1;
-	milter_runtime = NULL;
 	milter_close();
 	return rc;
 }
