@@ -87,11 +87,15 @@ $(O)/mclient: tests/milter/mclient.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/fakesmtp: tests/e2e/fakesmtp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient $(O)/fakesmtp
 
 # The test build: AddressSanitizer and UBSan on everything.
 check: deps
