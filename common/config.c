@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static const struct config_def config_defs[CF_COUNT] = {
 	[CF_MILTER_SOCKET] = { "milter_socket", CT_STRING, "unix:/run/probewatch/probewatch.sock",
@@ -346,6 +347,19 @@ int config_load_file(struct config *cf, const char *path)
 		problems++;
 	}
 	fclose(fp);
+	return problems;
+}
+
+int config_load(struct config *cf, const char **path, char *const *overrides, int noverrides)
+{
+	int problems = 0;
+
+	if (*path == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		*path = CONFIG_DEFAULT_PATH;
+	if (*path)
+		problems += config_load_file(cf, *path);
+	for (int i = 0; i < noverrides; i++)
+		problems += config_override(cf, overrides[i]) < 0;
 	return problems;
 }
 

@@ -54,6 +54,8 @@ struct config_def {
 	const char *help;
 };
 
+#define CONFIG_DEFAULT_PATH "/etc/probewatch/probewatch.conf"
+
 struct config;
 
 struct config *config_new(void);
@@ -62,6 +64,11 @@ struct config *config_copy(const struct config *cf);
 
 /* Returns the number of problems; a missing file is one. */
 int config_load_file(struct config *cf, const char *path);
+/*
+ * The file (*path; when NULL, CONFIG_DEFAULT_PATH if it exists, and *path
+ * says so), then the -o overrides.  Returns the number of problems.
+ */
+int config_load(struct config *cf, const char **path, char *const *overrides, int noverrides);
 /* "name=value" from -o; returns 0 or -1 after reporting the problem. */
 int config_override(struct config *cf, const char *assignment);
 int config_set(struct config *cf, const char *name, const char *value, const char *where);

@@ -249,14 +249,10 @@ static void *sink_thread(void *arg)
 static void runtime_reload(struct runtime *rt)
 {
 	struct config *cf = config_new();
-	int problems = 0;
+	const char *path = rt->reload.config_path;
 	size_t n;
 	const struct config_def *d = config_table(&n);
-
-	if (rt->reload.config_path)
-		problems += config_load_file(cf, rt->reload.config_path);
-	for (int i = 0; i < rt->reload.noverrides; i++)
-		problems += config_override(cf, rt->reload.overrides[i]) < 0;
+	int problems = config_load(cf, &path, rt->reload.overrides, rt->reload.noverrides);
 	if (problems) {
 		msg_error("reload: %d problem%s in the configuration; keeping the running one",
 			  problems, problems > 1 ? "s" : "");

@@ -22,9 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/probewatch/probewatch.conf"
-#define READ_BUFFER    (1 << 20)
-#define MAX_LINE       (64 * 1024)
+#define READ_BUFFER (1 << 20)
+#define MAX_LINE    (64 * 1024)
 
 struct scan {
 	int summary;
@@ -46,13 +45,13 @@ static void print_alert(void *ctx, struct alert *a)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]\n"
-		"  -c FILE         configuration file (default " DEFAULT_CONFIG " if it exists)\n"
-		"  -o NAME=VALUE   override one setting\n"
-		"  --summary       a report per relay instead of JSON alerts\n"
-		"  --settings      print the effective settings and exit\n"
-		"  --sample-config print the documented sample configuration and exit\n");
+	fprintf(fp, "usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]\n"
+		    "  -c FILE         configuration file (default " CONFIG_DEFAULT_PATH
+		    " if it exists)\n"
+		    "  -o NAME=VALUE   override one setting\n"
+		    "  --summary       a report per relay instead of JSON alerts\n"
+		    "  --settings      print the effective settings and exit\n"
+		    "  --sample-config print the documented sample configuration and exit\n");
 }
 
 static void scan_fd(struct engine *e, int fd)
@@ -120,12 +119,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cf = config_new();
-	if (cfpath)
-		problems += config_load_file(cf, cfpath);
-	else if (access(DEFAULT_CONFIG, F_OK) == 0)
-		problems += config_load_file(cf, DEFAULT_CONFIG);
-	for (int i = 0; i < noverrides; i++)
-		problems += config_override(cf, overrides[i]) < 0;
+	problems = config_load(cf, &cfpath, overrides, noverrides);
 	free(overrides);
 	if (problems) {
 		msg_error("%d configuration problem%s", problems, problems > 1 ? "s" : "");

@@ -24,12 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/probewatch/probewatch.conf"
-
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: probewatch [-c FILE] [-o NAME=VALUE]... [-f] [-n]\n"
-		    "  -c FILE        configuration file (default " DEFAULT_CONFIG ")\n"
+		    "  -c FILE        configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 		    "  -o NAME=VALUE  override one setting\n"
 		    "  -f             foreground, diagnostics on standard error\n"
 		    "  -n             check the configuration and exit\n");
@@ -72,12 +70,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cf = config_new();
-	if (cfpath == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
-		cfpath = DEFAULT_CONFIG;
-	if (cfpath)
-		problems += config_load_file(cf, cfpath);
-	for (int i = 0; i < noverrides; i++)
-		problems += config_override(cf, overrides[i]) < 0;
+	problems = config_load(cf, &cfpath, overrides, noverrides);
 	if (check || problems) {
 		if (problems)
 			fprintf(stderr, "%d configuration problem%s\n", problems,
