@@ -215,16 +215,13 @@ static void corr_expire(struct corr *c, time_t now)
 	htab_expire(c->proc, now - CORR_PROC_TTL);
 }
 
-/* "host" NUL "program[pid]" of an smtp process. */
+/* "host" NUL "program[pid]" of an smtp process, as the line spells it. */
 static size_t proc_key(char *key, const struct pflog_event *ev)
 {
-	char pid[32];
-	int plen = snprintf(pid, sizeof(pid), "[%ld]", ev->pid);
-	size_t n = make_key(key, ev->host, ev->program.p,
-			    ev->program.len > 200 ? 200 : ev->program.len);
+	/* program, '[', the pid's digits, ']': contiguous in the line */
+	size_t n = (size_t)(ev->pid.p + ev->pid.len + 1 - ev->program.p);
 
-	memcpy(key + n, pid, (size_t)plen);
-	return n + (size_t)plen;
+	return make_key(key, ev->host, ev->program.p, n > 250 ? 250 : n);
 }
 
 /*

@@ -123,7 +123,6 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	const char *prog, *slash = NULL, *q, *ts;
 	size_t used, tslen;
 	enum pflog_service svc;
-	unsigned long pid = 0;
 
 	/*
 	 * Every header field is set below before PFLOG_EVENT is returned; the
@@ -188,18 +187,28 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	ev->program.len = (size_t)(s - prog);
 	ev->service.p = slash + 1;
 	ev->service.len = (size_t)(s - slash - 1);
-	/* unsigned: a line of many digits wraps harmlessly before it is refused */
+	/* The digits are kept as text: most lines never need the number. */
 	for (q = ++s; s < end && (unsigned)(*s - '0') < 10; s++)
-		pid = pid * 10 + (unsigned long)(*s - '0');
-	if (s - q > 9 || end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
+		;
+	if (s == q || s - q > 9 || end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
 		return PFLOG_MALFORMED;
-	ev->pid = (long)pid;
+	ev->pid.p = q;
+	ev->pid.len = (size_t)(s - q);
 	s += 3;
 	if (!pflog_msg_parse(svc, s, (size_t)(end - s), ev))
 		return PFLOG_IGNORED;
 	if (pfclock_parse(p->clock, ts, tslen, &ev->time, &used) < 0 || used != tslen)
 		return PFLOG_MALFORMED;
 	return PFLOG_EVENT;
+}
+
+long pflog_pid(const struct pflog_event *ev)
+{
+	long pid = 0;
+
+	for (size_t i = 0; i < ev->pid.len; i++)
+		pid = pid * 10 + (ev->pid.p[i] - '0');
+	return pid;
 }
 
 const char *pflog_kind_name(enum pflog_kind kind)

@@ -72,10 +72,10 @@ struct pflog_relay {
 struct pflog_event {
 	enum pflog_kind kind;
 	struct pftime time;
-	struct pf_str host;    /* the syslog host name */
-	struct pf_str program; /* e.g. postfix/relay/smtp */
-	struct pf_str service; /* e.g. smtp */
-	long pid;
+	struct pf_str host;     /* the syslog host name */
+	struct pf_str program;  /* e.g. postfix/relay/smtp */
+	struct pf_str service;  /* e.g. smtp */
+	struct pf_str pid;      /* the digits; pflog_pid() for the number */
 	struct pf_str queue_id; /* empty when the line has none */
 
 	/*
@@ -120,6 +120,7 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 			      struct pflog_event *ev);
 
 const char *pflog_kind_name(enum pflog_kind kind);
+long pflog_pid(const struct pflog_event *ev);
 
 /* Compare with a string literal (its length is known at compile time). */
 /* The first field of the message part of an event (see pflog_event). */

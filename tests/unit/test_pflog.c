@@ -55,7 +55,8 @@ static void test_seed_status_line(void **state)
 	assert_str(ev.host, "mta");
 	assert_str(ev.program, "postfix/smtp");
 	assert_str(ev.service, "smtp");
-	assert_int_equal(ev.pid, 29299);
+	assert_int_equal(pflog_pid(&ev), 29299);
+	assert_str(ev.pid, "29299");
 	assert_str(ev.queue_id, "CB1223A942");
 	assert_str(ev.to, "user@example.com");
 	assert_int_equal(ev.relay.kind, PFR_NET);
