@@ -55,6 +55,11 @@ static void alert_set(struct alert *a, const char *key, json_t *value, int rank)
 	}
 }
 
+void alert_init(void)
+{
+	json_object_seed(0);
+}
+
 const char *alert_severity_name(enum alert_severity sev)
 {
 	return sev == SEV_CRITICAL ? "critical" : sev == SEV_WARNING ? "warning" : "info";

@@ -28,6 +28,9 @@ enum alert_severity {
 
 struct alert;
 
+/* Once, before threads start: jansson's hash seed. */
+void alert_init(void);
+
 struct alert *alert_new(const char *event, enum alert_severity sev, const struct pftime *when,
 			const char *host, size_t host_len);
 void alert_free(struct alert *a);

@@ -10,7 +10,6 @@
 #include "seam.h"
 
 #include "corr.h"
-#include "utf8.h"
 #include "xmem.h"
 
 #include <arpa/inet.h>

@@ -11,6 +11,7 @@
  * SIGHUP and SIGINT stop (libmilter's); SIGUSR1 reloads; SIGUSR2 writes a
  * probewatch_stats alert.
  */
+#include "alert.h"
 #include "config.h"
 #include "diag.h"
 #include "milter.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 				(int)config_num(cf, CF_SYSLOG_FACILITY));
 	}
 	runtime_block_signals();
+	alert_init();
 	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER)) < 0)
 		return 1;
 	if ((pidfd = pidfile_create(config_str(cf, CF_PID_FILE))) < 0) {
