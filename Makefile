@@ -2,9 +2,13 @@
 #
 #   make            build the programs into build/
 #   make check      install missing packages (as root), build with ASan and
-#                   UBSan, run every unit test and the golden fixtures
-#   make demo       run probewatch-scan over the sample log
-#   make bench      throughput and memory against grep on a generated log
+#                   UBSan, run every test: unit (cmocka), golden fixtures,
+#                   command line, daemon, syslog, milter protocol, and end to
+#                   end with a private Postfix (tests/run-tests)
+#   make demo       live: a private Postfix, the failure, the alerts, the fix
+#                   (as root; otherwise the offline scan of the sample log)
+#   make bench      throughput and memory against grep on a generated log;
+#                   the daemon's detection latency and CPU while following
 #   make format-check / make format
 #
 # Packages come from scripts/install-deps (Debian); pkg-config finds them.
