@@ -43,6 +43,12 @@ size_t text_clean(const char *in, size_t len, char *out, size_t cap, int flags, 
 
 	if (cut)
 		*cut = 0;
+	/* Most text is printable ASCII: copy the longest such prefix at once. */
+	while (i < len && i < cap && p[i] >= 0x20 && p[i] < 0x7f)
+		i++;
+	if (i)
+		memcpy(out, in, i);
+	o = i;
 	while (i < len) {
 		size_t n = utf8_seq(p + i, len - i);
 		const char *src = (const char *)p + i;
