@@ -38,31 +38,33 @@ size_t remedy_cidr_line(char *buf, size_t size, const char *addr, size_t alen)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen)
+/* The text around the cidr: line; fmt has one %s for it. */
+static size_t remedy_with_line(char *buf, size_t size, const char *addr, size_t alen,
+			       const char *fmt)
 {
 	char line[96];
 	int n;
 
 	remedy_cidr_line(line, sizeof(line), addr, alen);
-	n = snprintf(buf, size,
-		     "Stop pipelining to this server: put '%s' in a cidr: table named by "
-		     "smtp_discard_ehlo_keyword_address_maps (or set "
-		     "smtp_discard_ehlo_keywords=pipelining on its transport), run postfix reload, "
-		     "then drop the cached failures (postfix stop; postmap -d ADDRESS "
-		     "btree:/var/lib/postfix/verify_cache; postfix start).",
-		     line);
+	n = snprintf(buf, size, fmt, line);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen)
+{
+	return remedy_with_line(
+		buf, size, addr, alen,
+		"Stop pipelining to this server: put '%s' in a cidr: table named by "
+		"smtp_discard_ehlo_keyword_address_maps (or set "
+		"smtp_discard_ehlo_keywords=pipelining on its transport), run postfix reload, "
+		"then drop the cached failures (postfix stop; postmap -d ADDRESS "
+		"btree:/var/lib/postfix/verify_cache; postfix start).");
 }
 
 size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t alen)
 {
-	char line[96];
-	int n;
-
-	remedy_cidr_line(line, sizeof(line), addr, alen);
-	n = snprintf(buf, size,
-		     "put '%s' in the cidr: table of smtp_discard_ehlo_keyword_address_maps, "
-		     "postfix reload, flush the verify cache",
-		     line);
-	return n < 0 ? 0 : (size_t)n;
+	return remedy_with_line(buf, size, addr, alen,
+				"put '%s' in the cidr: table of "
+				"smtp_discard_ehlo_keyword_address_maps, postfix reload, flush the "
+				"verify cache");
 }

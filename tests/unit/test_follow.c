@@ -66,6 +66,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A follower started on an empty log. */
+static struct follower *follow_empty_log(void)
+{
+	struct follower *f;
+
+	append(logp, "");
+	f = follower_create(logp, statep);
+	follower_start(f);
+	return f;
+}
+
 static void test_starts_at_end_then_appends(void **state)
 {
 	struct got g = { .len = 0 };
@@ -96,9 +107,7 @@ static void test_rename_rotation_with_late_writes(void **state)
 	struct follower *f;
 
 	(void)state;
-	append(logp, "");
-	f = follower_create(logp, statep);
-	follower_start(f);
+	f = follow_empty_log();
 	append(logp, "a\n");
 	follower_read(f, on_line, NULL, &g);
 	/* logrotate renames; the writer still has the old file open */
@@ -117,9 +126,7 @@ static void test_copytruncate(void **state)
 	struct follower *f;
 
 	(void)state;
-	append(logp, "");
-	f = follower_create(logp, statep);
-	follower_start(f);
+	f = follow_empty_log();
 	append(logp, "one\ntwo\n");
 	follower_read(f, on_line, NULL, &g);
 	assert_int_equal(truncate(logp, 0), 0);
@@ -141,9 +148,7 @@ static void test_delete_and_recreate(void **state)
 	struct follower *f;
 
 	(void)state;
-	append(logp, "");
-	f = follower_create(logp, statep);
-	follower_start(f);
+	f = follow_empty_log();
 	append(logp, "x\n");
 	follower_read(f, on_line, NULL, &g);
 	unlink(logp);
@@ -175,9 +180,7 @@ static void test_restart_from_saved_position(void **state)
 	struct follower *f;
 
 	(void)state;
-	append(logp, "");
-	f = follower_create(logp, statep);
-	follower_start(f);
+	f = follow_empty_log();
 	append(logp, "1\n2\npart");
 	follower_read(f, on_line, NULL, &g);
 	follower_free(f);
@@ -295,9 +298,7 @@ static void test_wait_wakes_on_append(void **state)
 	pid_t pid;
 
 	(void)state;
-	append(logp, "");
-	f = follower_create(logp, statep);
-	follower_start(f);
+	f = follow_empty_log();
 	if ((pid = fork()) == 0) {
 		usleep(100000);
 		append(logp, "wake\n");
