@@ -95,11 +95,20 @@ $(O)/fakesmtp: tests/e2e/fakesmtp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/smtpclock: tests/bench/smtpclock.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
+# The milter benchmark's reference filters share probewatch's TCP_NODELAY.
+$(O)/benchmilter: tests/bench/benchmilter.c $(O)/milter/nodelay.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -Imilter -o $@ $^ $(MILTER_LIBS) -lpthread
+
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient $(O)/fakesmtp
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
 
 # The test build: AddressSanitizer and UBSan on everything.
 check: deps
@@ -118,8 +127,10 @@ demo: deps-build
 	@scripts/demo $(O)
 
 bench: deps-build
-	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency
+	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency \
+		$(O)/benchmilter $(O)/smtpclock
 	tests/bench/run-bench $(O)
+	tests/bench/milter-bench $(O)
 
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf

@@ -3,8 +3,9 @@
  *
  * It asks Postfix for rejected recipients too (SMFIP_RCPT_REJ) and for
  * nothing it does not use (no body, no unknown commands, no end of
- * headers; no headers unless it tags), without replies wherever it has
- * nothing to say.  A recipient refused as an unverified or undeliverable
+ * headers; no headers unless it tags), and answers every step it takes
+ * part in, so that Postfix never waits on TCP's delayed ACK for a reply
+ * it was told not to expect.  A recipient refused as an unverified or undeliverable
  * address becomes, joined with the log's line for it, one
  * recipient_rejected alert with the session's client, HELO and sender.
  * When Postfix accepts a message for recipients whose latest probe

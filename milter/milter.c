@@ -2,6 +2,7 @@
  * milter - registration, socket and main loop around libmilter (see milter.h).
  */
 #include "milter.h"
+#include "nodelay.h"
 #include "callbacks.h"
 #include "seam.h"
 #include "diag.h"
@@ -75,6 +76,9 @@ int milter_open(const char *conn, const char *user)
 			  errno ? strerror(errno) : "");
 		return -1;
 	}
+	if (path == NULL && milter_listener_nodelay() == 0)
+		msg_warn("%s: cannot set TCP_NODELAY; a tag header may wait 40 ms per message",
+			 conn);
 	if (path && user && *user && geteuid() == 0) {
 		struct passwd *pw = getpwnam(user);
 
