@@ -26,6 +26,7 @@ CFLAGS_ALL = $(STD) $(WARN) $(OPT) $(EXTRA_CFLAGS) -Icommon \
 LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lpthread
 # Debian's libmilter-dev ships no .pc file.
 MILTER_LIBS = $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
+TLS_LIBS  = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC   = $(filter-out common/scan_main.c,$(wildcard common/*.c))
@@ -44,7 +45,7 @@ all: deps-build
 MILTER_SRC = $(wildcard milter/*.c)
 MILTER_OBJ = $(patsubst milter/%.c,$(O)/milter/%.o,$(MILTER_SRC))
 
-programs: $(O)/probewatch-scan $(O)/probewatch
+programs: $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck
 
 deps:
 	@scripts/install-deps
@@ -69,6 +70,13 @@ $(O)/libprobewatch.a: $(LIB_OBJ)
 
 $(O)/probewatch-scan: $(O)/common/scan_main.o $(O)/libprobewatch.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(O)/pipecheck/%.o: pipecheck/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/probewatch-pipecheck: $(O)/pipecheck/main.o $(O)/libprobewatch.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(TLS_LIBS)
 
 # The milter's tests drive callbacks.c through a fake seam: no libmilter linked.
 $(O)/tests/test_milter: tests/unit/test_milter.c $(O)/milter/callbacks.o $(O)/libprobewatch.a $(HEADERS)
@@ -108,7 +116,7 @@ $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
 
 # The test build: AddressSanitizer and UBSan on everything.
 check: deps
@@ -136,7 +144,7 @@ bench: deps-build
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
 
-FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -11,10 +11,16 @@
  *                  takes the 221 as the RCPT reply ("deliverable (221 ...)")
  *   silent-close   the connection closes without a word at MAIL
  *   correct        every command answered in order
+ *   never-greet    accepts the connection and says nothing
+ *   flood          a greeting of 10 MB in 220- lines (a hostile server)
+ *   endless        a greeting line that never ends (10 MB without a newline)
  * It misbehaves only while a RCPT reply is owed, as Exchange did: Postfix
  * also sends QUIT right behind the final "." of real mail.  -u lists
  * addresses answered 550 5.1.1, -g addresses answered 450 4.2.0
- * (greylisting).  Messages received with DATA are saved in DIR.
+ * (greylisting).  -s announces STARTTLS and then breaks the handshake
+ * (220, then bytes that are not TLS, then close).  -j puts control bytes,
+ * an escape sequence and invalid UTF-8 in the greeting.  Messages received
+ * with DATA are saved in DIR.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -29,11 +35,19 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { QUIT_FIRST, MAIL_ANSWERED, SILENT_CLOSE, CORRECT };
+enum mode {
+	QUIT_FIRST,
+	MAIL_ANSWERED,
+	SILENT_CLOSE,
+	CORRECT,
+	NEVER_GREET,
+	FLOOD,
+	ENDLESS
+};
 
 static enum mode mode = CORRECT;
 static const char *unknown = "", *greylist = "", *maildir;
-static int msgno;
+static int msgno, starttls, junk;
 
 static void say(int fd, const char *text)
 {
@@ -89,7 +103,27 @@ static void session(int fd)
 	size_t have = 0;
 	int in_data = 0;
 
-	say(fd, "220 fake.example.com ESMTP\r\n");
+	if (mode == NEVER_GREET) {
+		sleep(30);
+		return;
+	}
+	if (mode == FLOOD || mode == ENDLESS) {
+		static char chunk[1 << 16];
+
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = mode == ENDLESS ? 'x'
+						   : (i % 64 == 62   ? '\r'
+						      : i % 64 == 63 ? '\n'
+								     : 'x');
+		for (size_t i = 0; mode == FLOOD && i < sizeof(chunk); i += 64)
+			memcpy(chunk + i, "220-", 4);
+		for (int i = 0; i < 160; i++)
+			if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+				return;
+		return;
+	}
+	say(fd, junk ? "220 fake\x01\x1b[31m.example.com\xff\xfe ESMTP\x7f\r\n"
+		     : "220 fake.example.com ESMTP\r\n");
 	for (;;) {
 		ssize_t n = read(fd, buf + have, sizeof(buf) - have - 1);
 		char *line, *eol;
@@ -136,17 +170,25 @@ static void session(int fd)
 		for (line = buf; !in_data && (eol = strstr(line, "\r\n")) != NULL; line = eol + 2) {
 			*eol = 0;
 			if (is_cmd(line, "EHLO"))
-				say(fd, "250-fake.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
-					"250 8BITMIME\r\n");
-			else if (is_cmd(line, "HELO"))
+				say(fd, starttls ? "250-fake.example.com\r\n250-PIPELINING\r\n250-"
+						   "STARTTLS\r\n"
+						   "250-SIZE 10240000\r\n250 8BITMIME\r\n"
+						 : "250-fake.example.com\r\n250-PIPELINING\r\n"
+						   "250-SIZE 10240000\r\n250 8BITMIME\r\n");
+			else if (is_cmd(line, "STARTTLS") && starttls) {
+				say(fd, "220 2.0.0 Ready to start TLS\r\n");
+				say(fd, "this is not a TLS server hello\r\n");
+				return;
+			} else if (is_cmd(line, "HELO"))
 				say(fd, "250 fake.example.com\r\n");
 			else if (is_cmd(line, "MAIL"))
 				say(fd, "250 2.1.0 Sender OK\r\n");
 			else if (is_cmd(line, "RCPT") && listed(unknown, line))
 				say(fd, "550 5.1.1 User unknown\r\n");
 			else if (is_cmd(line, "RCPT") && listed(greylist, line))
-				say(fd, "450 4.2.0 Recipient address rejected: Greylisted, try again "
-					"later\r\n");
+				say(fd,
+				    "450 4.2.0 Recipient address rejected: Greylisted, try again "
+				    "later\r\n");
 			else if (is_cmd(line, "RCPT"))
 				say(fd, "250 2.1.5 Recipient OK\r\n");
 			else if (is_cmd(line, "DATA")) {
@@ -172,15 +214,18 @@ int main(int argc, char **argv)
 	int ch, s, one = 1, port = 0;
 	const char *pidfile = NULL;
 
-	while ((ch = getopt(argc, argv, "p:m:u:g:d:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:u:g:d:P:sj")) != -1) {
 		switch (ch) {
 		case 'p':
 			port = atoi(optarg);
 			break;
 		case 'm':
-			mode = !strcmp(optarg, "quit-first")	  ? QUIT_FIRST
+			mode = !strcmp(optarg, "quit-first")      ? QUIT_FIRST
 			       : !strcmp(optarg, "mail-answered") ? MAIL_ANSWERED
 			       : !strcmp(optarg, "silent-close")  ? SILENT_CLOSE
+			       : !strcmp(optarg, "never-greet")   ? NEVER_GREET
+			       : !strcmp(optarg, "flood")         ? FLOOD
+			       : !strcmp(optarg, "endless")       ? ENDLESS
 								  : CORRECT;
 			break;
 		case 'u':
@@ -195,8 +240,15 @@ int main(int argc, char **argv)
 		case 'P':
 			pidfile = optarg;
 			break;
+		case 's':
+			starttls = 1;
+			break;
+		case 'j':
+			junk = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: fakesmtp -p PORT -m MODE [-u USERS] [-g USERS] [-d DIR]\n");
+			fprintf(stderr, "usage: fakesmtp -p PORT -m MODE [-u USERS] [-g USERS] [-d "
+					"DIR] [-s] [-j]\n");
 			return 2;
 		}
 	}
