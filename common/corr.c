@@ -290,6 +290,7 @@ static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev,
 	struct relay *r = relay_get(c->relays, ev->host.p, ev->host.len, host, hlen, addr, alen,
 				    port, &ev->time);
 
+	relay_note_transport(r, ev->program.p, ev->program.len);
 	v->relay_host = xstrdup(r->host);
 	v->relay_addr = xstrdup(r->addr);
 	v->relay_port = r->port;

@@ -112,6 +112,24 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 	return htab_enter(t->tab, key, (size_t)n, r, when->sec);
 }
 
+void relay_note_transport(struct relay *r, const char *program, size_t len)
+{
+	const char *first = memchr(program, '/', len), *last;
+	size_t n;
+
+	/* Only a delivery agent that talks SMTP: not postfix/error for a suspended one. */
+	if (first == NULL || len < 5 || memcmp(program + len - 5, "/smtp", 5) != 0)
+		return;
+	first++;
+	len -= (size_t)(first - program);
+	last = memchr(first, '/', len);
+	n = last ? (size_t)(last - first) : len; /* "relay/smtp" -> relay, "smtp" -> smtp */
+	if (n == 0 || n >= sizeof(r->transport))
+		return;
+	memcpy(r->transport, first, n);
+	r->transport[n] = 0;
+}
+
 void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when)
 {
 	r->probes++;

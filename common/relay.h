@@ -28,6 +28,7 @@ struct relay {
 	unsigned long probes, successes, failures, suspect_successes;
 	unsigned long by_class_stage[FC_COUNT][ST_COUNT];
 	struct pftime first_seen, last_seen;
+	char transport[32]; /* master.cf service of its probes ("relay"), "" unknown */
 	/* pipelining detection */
 	time_t *win_time; /* ring of symptom times in the window */
 	char **win_rcpt;  /* and their recipients */
@@ -55,6 +56,13 @@ unsigned long relay_table_dropped(const struct relay_table *t);
 struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, const char *host,
 			size_t hlen, const char *addr, size_t alen, int port,
 			const struct pftime *when);
+
+/*
+ * The master.cf service that carried a probe, from the program name Postfix
+ * logged: "postfix/relay/smtp" (Debian's syslog_name=postfix/$service_name)
+ * is the relay transport, "postfix/smtp" the smtp one.
+ */
+void relay_note_transport(struct relay *r, const char *program, size_t len);
 
 /* Count one probe result in the summary counters. */
 void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when);

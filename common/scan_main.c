@@ -1,14 +1,20 @@
 /*
  * probewatch-scan - run the detection engine over log files.
  *
- * probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]
+ * probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary | --remediation] [FILE...]
+ * probewatch-scan --verify-cache [--relay HOST] [--flush-failed [--yes]] [MAP]
  * Reads the files in order ("-" or none: standard input) and prints one
- * JSON alert per line, or with --summary a report per relay.  Exit
- * status: 0 done, 2 an input or configuration problem (said on stderr).
+ * JSON alert per line, or with --summary a report per relay, or with
+ * --remediation the exact fix for each flagged relay (fixcmd.c).
+ * --verify-cache lists (and cleans) Postfix's verify cache instead.
+ * --postfix-config DIR names the Postfix instance (postconf -c).  Exit
+ * status: 0 done, 1 a cache clean-up not done, 2 an input or
+ * configuration problem (said on stderr).
  */
 #include "config.h"
 #include "diag.h"
 #include "engine.h"
+#include "fixcmd.h"
 #include "lreader.h"
 #include "summary.h"
 #include "xmem.h"
@@ -27,6 +33,7 @@
 
 struct scan {
 	int summary;
+	int remediation;
 };
 
 static void print_alert(void *ctx, struct alert *a)
@@ -35,7 +42,7 @@ static void print_alert(void *ctx, struct alert *a)
 	size_t len;
 	char *json;
 
-	if (s->summary)
+	if (s->summary || s->remediation)
 		return;
 	json = alert_render(a, &len);
 	json[len] = '\n';
@@ -45,13 +52,25 @@ static void print_alert(void *ctx, struct alert *a)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary] [FILE...]\n"
-		    "  -c FILE         configuration file (default " CONFIG_DEFAULT_PATH
-		    " if it exists)\n"
-		    "  -o NAME=VALUE   override one setting\n"
-		    "  --summary       a report per relay instead of JSON alerts\n"
-		    "  --settings      print the effective settings and exit\n"
-		    "  --sample-config print the documented sample configuration and exit\n");
+	fprintf(fp,
+		"usage: probewatch-scan [-c FILE] [-o NAME=VALUE]... [--summary | --remediation] "
+		"[FILE...]\n"
+		"       probewatch-scan --verify-cache [--relay HOST] [--flush-failed [--yes]] "
+		"[MAP]\n"
+		"  -c FILE         configuration file (default " CONFIG_DEFAULT_PATH
+		" if it exists)\n"
+		"  -o NAME=VALUE   override one setting\n"
+		"  --summary       a report per relay instead of JSON alerts\n"
+		"  --remediation   the exact fix, as a script, for each relay flagged for "
+		"pipelining\n"
+		"  --verify-cache  list the failed entries of Postfix's verify cache "
+		"(address_verify_map, or MAP)\n"
+		"  --relay HOST    only the entries that blame this server (name or address)\n"
+		"  --flush-failed  remove those entries (a dry run without --yes)\n"
+		"  --postfix-config DIR  the Postfix instance's configuration folder "
+		"(postconf -c)\n"
+		"  --settings      print the effective settings and exit\n"
+		"  --sample-config print the documented sample configuration and exit\n");
 }
 
 static void scan_fd(struct engine *e, int fd)
@@ -78,12 +97,20 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "summary", no_argument, NULL, 'S' },
+		{ "remediation", no_argument, NULL, 'M' },
+		{ "verify-cache", no_argument, NULL, 'V' },
+		{ "relay", required_argument, NULL, 'R' },
+		{ "flush-failed", no_argument, NULL, 'F' },
+		{ "yes", no_argument, NULL, 'Y' },
+		{ "postfix-config", required_argument, NULL, 'D' },
 		{ "settings", no_argument, NULL, 'P' },
 		{ "sample-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan s = { 0 };
+	struct fixcmd_opts fo = { 0 };
+	int verify_cache = 0;
 	const char *cfpath = NULL;
 	char **overrides = xcalloc((size_t)argc, sizeof(char *));
 	int noverrides = 0, print_settings = 0, problems = 0, ch;
@@ -103,6 +130,24 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			s.summary = 1;
+			break;
+		case 'M':
+			s.remediation = 1;
+			break;
+		case 'V':
+			verify_cache = 1;
+			break;
+		case 'R':
+			fo.relay = optarg;
+			break;
+		case 'F':
+			fo.flush = 1;
+			break;
+		case 'Y':
+			fo.yes = 1;
+			break;
+		case 'D':
+			fo.confdir = optarg;
 			break;
 		case 'P':
 			print_settings = 1;
@@ -130,6 +175,19 @@ int main(int argc, char **argv)
 		config_dump(cf, stdout);
 		config_free(cf);
 		return 0;
+	}
+	if (verify_cache || fo.flush || fo.relay) {
+		int rc;
+
+		if (!verify_cache || argc - optind > 1) {
+			usage(stderr);
+			config_free(cf);
+			return 2;
+		}
+		fo.map = argc > optind ? argv[optind] : NULL;
+		rc = fixcmd_verify_cache(stdout, &fo);
+		config_free(cf);
+		return fflush(stdout) == EOF ? 2 : rc;
 	}
 
 	/* Open every input first: a missing file is an error before any output. */
@@ -167,6 +225,8 @@ int main(int argc, char **argv)
 	}
 	if (s.summary)
 		summary_print(stdout, e);
+	if (s.remediation)
+		fixcmd_remediation(stdout, e, &fo);
 	engine_free(e);
 	free(fds);
 	config_free(cf);
