@@ -47,9 +47,14 @@ enum alert_severity corr_probe_severity(const struct classification *c)
 	case FC_IN_PROGRESS:
 		return SEV_INFO;
 	case FC_REJECTED_PERMANENT:
-	case FC_REJECTED_TEMPORARY:
 		/* "user unknown" is news, not trouble; a refused probe sender is. */
 		return c->stage == ST_RCPT || c->stage == ST_NONE ? SEV_INFO : SEV_WARNING;
+	case FC_REJECTED_TEMPORARY:
+		/*
+		 * Greylisting and the like: Postfix refuses real mail until it
+		 * passes, and the fix (exempt the verifier) is downstream.
+		 */
+		return SEV_WARNING;
 	default:
 		return SEV_WARNING;
 	}

@@ -115,6 +115,30 @@ static void test_seed_scenario(void **state)
 	engine_free(e);
 }
 
+static void test_severity_of_refused_probes(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	/* Greylisting: real mail is refused until it passes, and the fix is downstream. */
+	probe(e, 100, "G00000001", "grey@example.com", 100, EXCH, "4.2.0", "undeliverable",
+	      "host exchange.example.com[192.168.10.20] said: 450 4.2.0 Greylisted, try again "
+	      "later (in reply to RCPT TO command)");
+	reject(e, 101, "grey@example.com",
+	       "host exchange.example.com[192.168.10.20] said: 450 4.2.0 Greylisted, try again "
+	       "later (in reply to RCPT TO command)");
+	assert_string_equal(field_str(find_event(&got, "probe_failed", 0), "severity"), "warning");
+	assert_string_equal(field_str(find_event(&got, "recipient_rejected", 0), "severity"),
+			    "warning");
+	collected_clear(&got);
+	/* "User unknown": refusing the mail is right, news only. */
+	probe(e, 102, "G00000002", "nobody@example.com", 100, EXCH, "5.1.1", "undeliverable",
+	      "host exchange.example.com[192.168.10.20] said: 550 5.1.1 User unknown (in reply "
+	      "to RCPT TO command)");
+	assert_string_equal(field_str(find_event(&got, "probe_failed", 0), "severity"), "info");
+	engine_free(e);
+}
+
 static void test_window_and_threshold(void **state)
 {
 	struct engine *e =
@@ -439,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed_scenario, teardown),
+		cmocka_unit_test_teardown(test_severity_of_refused_probes, teardown),
 		cmocka_unit_test_teardown(test_window_and_threshold, teardown),
 		cmocka_unit_test_teardown(test_connection_reuse_is_not_recovery, teardown),
 		cmocka_unit_test_teardown(test_recovery_after_clean_window, teardown),
