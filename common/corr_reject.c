@@ -207,7 +207,8 @@ static void reject_arrive(struct corr *c, const struct reject_info *r)
 {
 	struct reject_info merged;
 
-	if (c->join_grace <= 0) {
+	/* Postfix never shows a milter a sender refused at MAIL: no half to wait for. */
+	if (c->join_grace <= 0 || r->at_mail) {
 		reject_emit(c, r);
 		return;
 	}

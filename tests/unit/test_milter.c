@@ -381,6 +381,26 @@ static void test_refused_sender_is_not_a_recipient(void **state)
 	session_end(&f);
 }
 
+static void test_sender_refused_at_mail_is_not_held(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	session_start(&f, "client.example.org"); /* the join is on */
+	/* smtpd_delay_reject = no, a 5xx verdict: the milter sees no MAIL at all. */
+	feed(engine,
+	     "Nov 25 10:00:02 mta postfix/smtpd[9]: NOQUEUE: reject: MAIL from "
+	     "localhost[127.0.0.1]: 550 5.1.7 <gone@example.org>: Sender address rejected: "
+	     "undeliverable address: host 127.0.0.1[127.0.0.1] said: 550 5.1.1 User unknown "
+	     "(in reply to RCPT TO command); from=<gone@example.org> proto=ESMTP "
+	     "helo=<client.lab.test>");
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "event"), "sender_rejected");
+	assert_string_equal(field_str(got.alert[0], "postfix_smtp_stage"), "MAIL");
+	assert_string_equal(field_str(got.alert[0], "source"), "log");
+	session_end(&f);
+}
+
 static void test_tag_names_failing_sender(void **state)
 {
 	struct fake_ctx f = { 0 };
@@ -534,6 +554,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_sender_joined_with_log, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_sender_is_not_a_recipient, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sender_refused_at_mail_is_not_held, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tag_names_failing_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_for_accepted_failing, setup, teardown),
