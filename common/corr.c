@@ -485,4 +485,5 @@ void corr_counts(const struct corr *c, struct corr_counts *out)
 	out->probe_failures = c->probe_failures;
 	out->rejects = c->rejects;
 	out->milter_rejects = c->milter_rejects;
+	out->sender_rejects = c->sender_rejects;
 }

@@ -45,6 +45,7 @@ struct probe_verdict {
 	struct classification cls; /* FC_NONE for a true success */
 	int pipelined;             /* no "discarding EHLO keywords: PIPELINING" */
 	int pipelining_symptom;    /* counted towards pipelining_suspected */
+	int sender_probe;          /* a refused sender was linked to it: it verified a sender */
 	enum probe_source source;
 	struct pftime when;
 };
@@ -53,7 +54,9 @@ struct probe_verdict {
  * A rejected recipient as the log (smtpd's "reject: RCPT") or the milter
  * (a rejected RCPT with {rcpt_mailer} = error) saw it.  Empty strings for
  * what the source does not know; code 0 when the SMTP code is unknown
- * (the milter is not told it).
+ * (the milter is not told it).  With sender set it is a refused sender
+ * ("Sender address rejected:"): from is the verified address, rcpt the
+ * recipient of that RCPT (empty when Postfix refused at MAIL).
  */
 struct reject_info {
 	struct pftime when;
@@ -63,6 +66,8 @@ struct reject_info {
 	int code;
 	int reject_warning;
 	int from_log, from_milter;
+	int sender;  /* sender verification refused the sender */
+	int at_mail; /* refused at MAIL, not RCPT */
 };
 
 typedef void (*corr_emit_fn)(void *ctx, struct alert *alert);
@@ -95,6 +100,7 @@ struct corr_counts {
 	size_t queue_ids, recipients, relays, processes;
 	unsigned long dropped;
 	unsigned long probes, probe_failures, rejects, milter_rejects;
+	unsigned long sender_rejects; /* not in rejects (the recipients') */
 };
 void corr_counts(const struct corr *c, struct corr_counts *out);
 

@@ -47,9 +47,14 @@ enum alert_severity corr_probe_severity(const struct classification *c)
 	case FC_IN_PROGRESS:
 		return SEV_INFO;
 	case FC_REJECTED_PERMANENT:
-	case FC_REJECTED_TEMPORARY:
 		/* "user unknown" is news, not trouble; a refused probe sender is. */
 		return c->stage == ST_RCPT || c->stage == ST_NONE ? SEV_INFO : SEV_WARNING;
+	case FC_REJECTED_TEMPORARY:
+		/*
+		 * Greylisting and the like: Postfix refuses real mail until it
+		 * passes, and the fix (exempt the verifier) is downstream.
+		 */
+		return SEV_WARNING;
 	default:
 		return SEV_WARNING;
 	}
@@ -129,6 +134,57 @@ struct alert *corr_alert_reject(const struct reject_info *r, const struct classi
 		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
+	}
+	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
+	return a;
+}
+
+/*
+ * A refused sender: postfix_from is the address that failed verification,
+ * postfix_to the recipient of that RCPT (null when Postfix refused at
+ * MAIL, before any recipient).
+ */
+struct alert *corr_alert_sender_reject(const struct reject_info *r,
+				       const struct classification *cls,
+				       const struct probe_verdict *linked)
+{
+	struct alert *a = alert_new("sender_rejected", corr_probe_severity(cls), &r->when,
+				    r->host.p, r->host.len);
+
+	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
+	if (r->client_host.len)
+		alert_text(a, "postfix_client_hostname", r->client_host.p, r->client_host.len,
+			   R_CONTEXT);
+	alert_text(a, "postfix_client_ip", r->client_addr.p, r->client_addr.len, KEEP);
+	if (r->helo.p)
+		alert_text(a, "postfix_helo", r->helo.p, r->helo.len, R_CONTEXT);
+	alert_text(a, "postfix_from", r->from.p, r->from.len, KEEP);
+	if (r->rcpt.len)
+		alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, R_CONTEXT);
+	else
+		alert_set_null(a, "postfix_to", R_CONTEXT);
+	alert_const(a, "postfix_smtp_stage", r->at_mail ? "MAIL" : "RCPT", KEEP);
+	if (r->code)
+		alert_int(a, "postfix_status_code", r->code, KEEP);
+	alert_text(a, "postfix_status_code_enhanced", r->enhanced.p, r->enhanced.len, KEEP);
+	alert_text(a, "reason", r->reason.p, r->reason.len, R_REASON);
+	class_fields(a, cls);
+	if (r->reject_warning)
+		alert_bool(a, "reject_warning", 1, KEEP);
+	if (r->daemon_name.len)
+		alert_text(a, "postfix_daemon_name", r->daemon_name.p, r->daemon_name.len, R_EXTRA);
+	if (linked) {
+		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
+		if (linked->relay_host)
+			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
+		if (linked->pipelining_symptom) {
+			char text[1400];
+			const char *addr = linked->relay_addr ? linked->relay_addr : "";
+
+			alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
+			remedy_sender_side(text, sizeof(text), addr, strlen(addr), 0);
+			alert_const(a, "remediation", text, R_REMEDY);
+		}
 	}
 	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;

@@ -12,6 +12,9 @@
 struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause);
 struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
 				const struct probe_verdict *linked);
+struct alert *corr_alert_sender_reject(const struct reject_info *r,
+				       const struct classification *cls,
+				       const struct probe_verdict *linked);
 struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
 				    size_t count, long window);
 struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,

@@ -39,7 +39,7 @@ struct corr {
 	struct recent_failure recent[CORR_RECENT_FAILURES];
 	size_t recent_next;
 	time_t last_expire;
-	unsigned long probes, probe_failures, rejects, milter_rejects;
+	unsigned long probes, probe_failures, rejects, milter_rejects, sender_rejects;
 	int join_grace; /* seconds a reject waits for its other half; 0: none */
 	struct pending_reject pending[CORR_JOIN_MAX];
 	size_t npending;

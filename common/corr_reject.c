@@ -1,6 +1,9 @@
 /*
- * corr_reject - rejected recipients: linked to the probe that caused them,
- * and, in the daemon, joined with what the milter saw of the same RCPT.
+ * corr_reject - rejected recipients and refused senders: linked to the
+ * probe that caused them, and, in the daemon, joined with what the milter
+ * saw of the same RCPT.  A refused sender is linked through the sender's
+ * address (the probe went to the sender's domain) and counted on the
+ * probe's relay apart from refused recipients.
  *
  * smtpd logs "reject: RCPT ... unverified address: REASON" and, with
  * SMFIP_RCPT_REJ, hands the same RCPT to the milter; the two arrive in
@@ -37,12 +40,18 @@ static int same_host(const char *name, struct pf_str host)
 	return strlen(name) == n && memcmp(name, host.p, n) == 0;
 }
 
-static const struct probe_verdict *link_reject(struct corr *c, const struct reject_info *r,
-					       struct probe_verdict **scratch)
+/* The address that was verified: the recipient, or the refused sender. */
+static struct pf_str verified_address(const struct reject_info *r)
+{
+	return r->sender ? r->from : r->rcpt;
+}
+
+static struct probe_verdict *link_reject(struct corr *c, const struct reject_info *r,
+					 struct probe_verdict **scratch)
 {
 	char key[CORR_KEY_MAX];
-	const struct probe_verdict *v =
-		htab_find(c->rcpt, key, corr_rcpt_key(key, r->rcpt.p, r->rcpt.len));
+	struct pf_str addr = verified_address(r);
+	struct probe_verdict *v = htab_find(c->rcpt, key, corr_rcpt_key(key, addr.p, addr.len));
 
 	/* The probe of the same MTA, for the same recipient, with the same reason. */
 	if (v && v->cls.cls != FC_NONE && (r->from_milter || same_host(v->syslog_host, r->host)) &&
@@ -69,29 +78,63 @@ static const struct probe_verdict *link_reject(struct corr *c, const struct reje
 	return NULL;
 }
 
+/* Count a refusal on the relay of the probe it was linked to. */
+static void count_on_relay(struct corr *c, const struct reject_info *r, struct probe_verdict *v)
+{
+	struct pf_str addr = verified_address(r);
+	struct relay *rl;
+	int new_probe = r->sender && !v->sender_probe;
+
+	if (v->relay_host == NULL || v->relay_addr == NULL)
+		return;
+	rl = relay_get(c->relays, v->syslog_host, strlen(v->syslog_host), v->relay_host,
+		       strlen(v->relay_host), v->relay_addr, strlen(v->relay_addr), v->relay_port,
+		       &r->when);
+	relay_count_reject(rl, r->sender, addr.p, addr.len, new_probe);
+	if (r->sender)
+		v->sender_probe = 1;
+}
+
 static void reject_emit(struct corr *c, const struct reject_info *r)
 {
 	struct classification cls;
 	struct probe_verdict *scratch = NULL;
-	const struct probe_verdict *linked;
+	struct probe_verdict *linked;
 
 	classify_reason(r->reason.p, r->reason.len, &cls);
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
-	corr_emit(c, corr_alert_reject(r, &cls, linked));
+	if (linked && linked != scratch)
+		count_on_relay(c, r, linked);
+	if (r->sender)
+		corr_emit(c, corr_alert_sender_reject(r, &cls, linked));
+	else
+		corr_emit(c, corr_alert_reject(r, &cls, linked));
 	if (scratch)
 		corr_verdict_free(scratch);
 }
 
-/* Same RCPT, same client, same reason (one side may be cut at 250 characters). */
+static int same_address(struct pf_str a, struct pf_str b)
+{
+	if (a.len != b.len)
+		return 0;
+	for (size_t i = 0; i < a.len; i++)
+		if (tolower((unsigned char)a.p[i]) != tolower((unsigned char)b.p[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Same RCPT, same client, same reason (one side may be cut at 250
+ * characters); for a refused sender, the same sender too.
+ */
 static int reject_same(const struct reject_info *a, const struct reject_info *b)
 {
 	size_t n = a->reason.len < b->reason.len ? a->reason.len : b->reason.len;
 
-	if (a->rcpt.len != b->rcpt.len || a->client_addr.len != b->client_addr.len || n == 0)
+	if (a->sender != b->sender || !same_address(a->rcpt, b->rcpt) ||
+	    (a->sender && !same_address(a->from, b->from)) ||
+	    a->client_addr.len != b->client_addr.len || n == 0)
 		return 0;
-	for (size_t i = 0; i < a->rcpt.len; i++)
-		if (tolower((unsigned char)a->rcpt.p[i]) != tolower((unsigned char)b->rcpt.p[i]))
-			return 0;
 	return memcmp(a->client_addr.p, b->client_addr.p, a->client_addr.len) == 0 &&
 	       memcmp(a->reason.p, b->reason.p, n) == 0 &&
 	       (a->reason.len == b->reason.len || n >= 200);
@@ -164,7 +207,8 @@ static void reject_arrive(struct corr *c, const struct reject_info *r)
 {
 	struct reject_info merged;
 
-	if (c->join_grace <= 0) {
+	/* Postfix never shows a milter a sender refused at MAIL: no half to wait for. */
+	if (c->join_grace <= 0 || r->at_mail) {
 		reject_emit(c, r);
 		return;
 	}
@@ -202,7 +246,16 @@ void corr_reject_log(struct corr *c, const struct pflog_event *ev)
 	r.code = ev->code;
 	r.reject_warning = ev->reject_warning;
 	r.from_log = 1;
-	c->rejects++;
+	if (ev->sender_reject) {
+		/* The reply names the sender; the recipient is the envelope's to=. */
+		r.sender = 1;
+		r.at_mail = ev->reject_at_mail;
+		r.from = ev->rcpt;
+		r.rcpt = ev->to;
+		c->sender_rejects++;
+	} else {
+		c->rejects++;
+	}
 	reject_arrive(c, &r);
 }
 
@@ -212,6 +265,7 @@ void corr_milter_reject(struct corr *c, const struct reject_info *r)
 
 	m.from_milter = 1;
 	m.from_log = 0;
+	m.at_mail = 0; /* the milter is not told of refusals at MAIL */
 	c->milter_rejects++;
 	reject_arrive(c, &m);
 }

@@ -17,8 +17,13 @@ struct engine {
 };
 
 static const char *const engine_alert_names[EA_COUNT] = {
-	"probe_failed",         "probe_suspect_success", "recipient_rejected",
-	"pipelining_suspected", "relay_recovered",       "other",
+	"probe_failed",
+	"probe_suspect_success",
+	"recipient_rejected",
+	"pipelining_suspected",
+	"relay_recovered",
+	"sender_rejected",
+	"other",
 };
 
 const char *engine_alert_kind_name(enum engine_alert_kind k)

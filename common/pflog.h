@@ -37,7 +37,7 @@ enum pflog_kind {
 	PFE_DELIVERY,     /* QID: to=<r>, relay=..., dsn=..., status=WORD (reason) */
 	PFE_ATTEMPT,      /* smtp/lmtp: QID: lost connection with H[A] while ... */
 	PFE_DISCARD_EHLO, /* smtp/lmtp: discarding EHLO keywords: PIPELINING */
-	PFE_REJECT,       /* smtpd: reject: RCPT from ...: unverified address: ... */
+	PFE_REJECT,       /* smtpd: reject: RCPT|MAIL from ...: unverified address: ... */
 	PFE_DSN_NOTICE,   /* bounce: QID: sender delivery status notification: QID */
 	PFE_KIND_COUNT
 };
@@ -102,10 +102,12 @@ struct pflog_event {
 	/* PFE_REJECT (to/from above hold the envelope) */
 	int reject_warning;        /* reject_warning: the mail went on */
 	int undeliverable_wording; /* "undeliverable address:" (5xx form) */
+	int sender_reject;         /* "Sender address rejected:": rcpt holds the sender */
+	int reject_at_mail;        /* "reject: MAIL from": no to= */
 	struct pf_str client_host, client_addr;
 	int code;
 	struct pf_str enhanced;
-	struct pf_str rcpt; /* <rcpt> in the reply text */
+	struct pf_str rcpt; /* <address> in the reply text: the one that was verified */
 	struct pf_str proto, helo;
 };
 

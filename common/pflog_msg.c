@@ -334,14 +334,19 @@ static int parse_attempt(struct cur *c, struct pflog_event *ev)
 	return 1;
 }
 
-/* The envelope tail of an smtpd reject; 1 if it reads cleanly. */
+/* The envelope tail of an smtpd reject; 1 if it reads cleanly.  At MAIL there is no to=. */
 static int parse_reject_tail(const char *p, const char *end, struct pflog_event *ev)
 {
 	struct cur c = { p, end };
 
-	if (!cur_lit(&c, "; from=<") || !cur_address(&c, &ev->from) || !cur_lit(&c, " to=<") ||
-	    !cur_address(&c, &ev->to))
+	if (!cur_lit(&c, "; from=<") || !cur_address(&c, &ev->from))
 		return 0;
+	if (cur_lit(&c, " to=<")) {
+		if (!cur_address(&c, &ev->to))
+			return 0;
+	} else if (!ev->reject_at_mail) {
+		return 0;
+	}
 	if (cur_lit(&c, " proto=")) {
 		const char *w = c.p;
 
@@ -358,7 +363,11 @@ static int parse_reject_tail(const char *p, const char *end, struct pflog_event 
 	return c.p == c.end;
 }
 
-/* [QID|NOQUEUE]: reject: RCPT from H[A]: 450 4.1.1 <r>: Recipient address rejected: ... */
+/*
+ * [QID|NOQUEUE]: reject: RCPT from H[A]: 450 4.1.1 <r>: Recipient address rejected: ...
+ * and the sender's: reject: RCPT|MAIL from H[A]: 450 4.1.7 <s>: Sender address rejected: ...
+ * (MAIL only with smtpd_delay_reject = no and a 5xx verdict; its tail has no to=).
+ */
 static int parse_reject(struct cur *c, struct pflog_event *ev)
 {
 	const char *rb, *q;
@@ -372,7 +381,9 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 	} else {
 		return 0;
 	}
-	if (!cur_lit(c, "RCPT from "))
+	if (cur_lit(c, "MAIL from "))
+		ev->reject_at_mail = 1;
+	else if (!cur_lit(c, "RCPT from "))
 		return 0;
 	/* The client name is DNS-checked; its address ends at the first "]: ". */
 	const char *lb = memchr(c->p, '[', cur_left(c));
@@ -389,8 +400,11 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 		;
 	ev->enhanced = mkstr(c->p, q);
 	c->p = q;
-	if (!cur_lit(c, " <") || !cur_address(c, &ev->rcpt) ||
-	    !cur_lit(c, ": Recipient address rejected: "))
+	if (!cur_lit(c, " <") || !cur_address(c, &ev->rcpt))
+		return 0;
+	if (cur_lit(c, ": Sender address rejected: "))
+		ev->sender_reject = 1;
+	else if (ev->reject_at_mail || !cur_lit(c, ": Recipient address rejected: "))
 		return 0;
 	if (cur_lit(c, "undeliverable address: "))
 		ev->undeliverable_wording = 1;
@@ -400,7 +414,8 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 	 * The reason is the probe's text, which a downstream server partly
 	 * wrote; the HELO at the end is the client's.  Take the first
 	 * "; from=<" after which the envelope reads cleanly and names the
-	 * same recipient, so neither can move the split.
+	 * same address as the reply (to= for a recipient, from= for a
+	 * sender), so neither can move the split.
 	 */
 	const char *first = NULL;
 	int tries = 0;
@@ -408,11 +423,12 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 	/* Bounded: a line full of "; from=<" must not cost quadratic time. */
 	for (q = c->p; tries++ < 16 && (q = find_bytes(q, c->end, "; from=<")) != NULL; q++) {
 		struct pflog_event tmp = *ev;
+		const struct pf_str *named = ev->sender_reject ? &tmp.from : &tmp.to;
 
 		if (first == NULL)
 			first = q;
-		if (parse_reject_tail(q, c->end, &tmp) && tmp.to.len == ev->rcpt.len &&
-		    memcmp(tmp.to.p, ev->rcpt.p, tmp.to.len) == 0) {
+		if (parse_reject_tail(q, c->end, &tmp) && named->len == ev->rcpt.len &&
+		    memcmp(named->p, ev->rcpt.p, named->len) == 0) {
 			*ev = tmp;
 			ev->reason = mkstr(c->p, q);
 			ev->kind = PFE_REJECT;

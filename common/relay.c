@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct relay_table {
 	struct htab *tab;
@@ -24,6 +25,7 @@ static void relay_free(void *p)
 	free(r->mta);
 	free(r->host);
 	free(r->addr);
+	free(r->sender_domain);
 	free(r);
 }
 
@@ -255,4 +257,28 @@ void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx)
 	struct walk_ctx w = { fn, ctx };
 
 	htab_walk_oldest_first(t->tab, relay_walk_one, &w);
+}
+
+void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe)
+{
+	const char *at = NULL, *dom;
+	size_t dlen;
+
+	if (!sender) {
+		r->recipient_rejects++;
+		return;
+	}
+	r->sender_rejects++;
+	r->sender_probes += new_probe != 0;
+	for (size_t i = 0; i < len; i++)
+		if (addr[i] == '@')
+			at = addr + i;
+	dom = at ? at + 1 : addr;
+	dlen = (size_t)(addr + len - dom);
+	if (dlen > 255)
+		dlen = 255;
+	if (r->sender_domain == NULL)
+		r->sender_domain = xmemdup(dom, dlen);
+	else if (strlen(r->sender_domain) != dlen || strncasecmp(r->sender_domain, dom, dlen) != 0)
+		r->other_sender_domains = 1;
 }

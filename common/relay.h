@@ -39,6 +39,10 @@ struct relay {
 	time_t last_symptom;
 	unsigned long failures_since_flag;
 	unsigned long pipelining_alerts;
+	/* refusals linked to its probes: sender and recipient verification apart */
+	unsigned long sender_probes, sender_rejects, recipient_rejects;
+	char *sender_domain;      /* of the first refused sender */
+	int other_sender_domains; /* refused senders of other domains too */
 };
 
 struct relay_table;
@@ -85,6 +89,13 @@ size_t relay_window_recipients(const struct relay *r, const char **rcpt, size_t 
  */
 int relay_note_success(struct relay *r, time_t when, int pipelined, long window,
 		       unsigned long *previous);
+
+/*
+ * A refusal linked to one of its probes.  For a sender, addr is the
+ * refused sender and new_probe says that this probe was not known yet as
+ * a sender's.
+ */
+void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe);
 
 typedef void (*relay_walk_fn)(const struct relay *r, void *ctx);
 void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx);

@@ -68,3 +68,20 @@ size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t 
 				"smtp_discard_ehlo_keyword_address_maps, postfix reload, flush the "
 				"verify cache");
 }
+
+size_t remedy_sender_side(char *buf, size_t size, const char *addr, size_t alen, int full)
+{
+	char fix[1024];
+	int n;
+
+	if (full)
+		remedy_pipelining(fix, sizeof(fix), addr, alen);
+	else
+		remedy_pipelining_short(fix, sizeof(fix), addr, alen);
+	n = snprintf(buf, size,
+		     "This server takes mail for the sender's domain: a partner's or a "
+		     "stranger's server, not yours. The fix from this side: %s%s Telling its "
+		     "administrator is your call.",
+		     fix, full ? "" : ".");
+	return n < 0 ? 0 : (size_t)n;
+}

@@ -15,6 +15,12 @@
 size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen);
 /* The same in one short sentence, for the alert of each failed probe. */
 size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t alen);
+/*
+ * For a server that takes mail for a sender's domain (a probe of sender
+ * verification): that it is someone else's, the fix from this side (full
+ * or short), and that telling its administrator is the reader's call.
+ */
+size_t remedy_sender_side(char *buf, size_t size, const char *addr, size_t alen, int full);
 /* The cidr: table line for the address, e.g. "192.168.10.20/32 pipelining". */
 size_t remedy_cidr_line(char *buf, size_t size, const char *addr, size_t alen);
 

@@ -56,12 +56,47 @@ static void print_time(FILE *fp, const char *label, const struct pftime *t)
 	fprintf(fp, "  %-12s %s\n", label, buf);
 }
 
+/* "once", "3 times" */
+static void print_times(FILE *fp, unsigned long n)
+{
+	if (n == 1)
+		fputs(" once", fp);
+	else
+		fprintf(fp, " %lu times", n);
+}
+
+/*
+ * Refusals linked to the relay's probes, sender verification apart, one
+ * per refused RCPT (or MAIL) as smtpd logs them: "mail from example.org
+ * 3 times (sender verification, 2 sender probes); recipients once ...".
+ */
+static void print_refusals(FILE *fp, const struct relay *r)
+{
+	if (r->sender_rejects == 0 && r->recipient_rejects == 0)
+		return;
+	fprintf(fp, "  %-12s", "refused");
+	if (r->sender_rejects) {
+		fputs(" mail from ", fp);
+		put_clean(fp, r->sender_domain ? r->sender_domain : "");
+		fputs(r->other_sender_domains ? " and other domains" : "", fp);
+		print_times(fp, r->sender_rejects);
+		fprintf(fp, " (sender verification, %lu sender probe%s)", r->sender_probes,
+			r->sender_probes == 1 ? "" : "s");
+	}
+	if (r->recipient_rejects) {
+		fputs(r->sender_rejects ? "; recipients" : " recipients", fp);
+		print_times(fp, r->recipient_rejects);
+		fputs(" (recipient verification)", fp);
+	}
+	fputc('\n', fp);
+}
+
 static void print_relay(FILE *fp, const struct relay *r)
 {
 	unsigned long pipelining = r->by_class_stage[FC_LOST_CONNECTION][ST_MAIL] +
 				   r->by_class_stage[FC_LOST_CONNECTION][ST_RCPT];
 	int first = 1;
-	char remedy[1024];
+	char remedy[1400];
 
 	fputs("relay ", fp);
 	put_clean(fp, r->host);
@@ -87,6 +122,7 @@ static void print_relay(FILE *fp, const struct relay *r)
 				first = 0;
 			}
 	fprintf(fp, "%s\n", first ? " none" : "");
+	print_refusals(fp, r);
 	print_time(fp, "first seen", &r->first_seen);
 	print_time(fp, "last seen", &r->last_seen);
 	if (r->flagged) {
@@ -112,7 +148,10 @@ static void print_relay(FILE *fp, const struct relay *r)
 		fprintf(fp, "  %-12s ok\n", "verdict");
 	}
 	if (r->flagged || r->suspect_successes) {
-		remedy_pipelining(remedy, sizeof(remedy), r->addr, strlen(r->addr));
+		if (r->sender_rejects)
+			remedy_sender_side(remedy, sizeof(remedy), r->addr, strlen(r->addr), 1);
+		else
+			remedy_pipelining(remedy, sizeof(remedy), r->addr, strlen(r->addr));
 		fprintf(fp, "  %-12s %s\n", "remediation", remedy);
 	}
 	fputc('\n', fp);
@@ -136,7 +175,9 @@ void summary_print(FILE *fp, const struct engine *e)
 		fprintf(fp, " %s %lu%s", pflog_kind_name(k), st->events[k],
 			k + 1 < PFE_KIND_COUNT ? "," : "\n");
 	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
-	fprintf(fp, "  rejects      %lu unverified-recipient rejects\n", cc.rejects);
+	fprintf(fp,
+		"  rejects      %lu unverified-recipient rejects, %lu unverified-sender rejects\n",
+		cc.rejects, cc.sender_rejects);
 	fprintf(fp, "  alerts      ");
 	for (int k = 0; k < EA_OTHER; k++)
 		fprintf(fp, " %s %lu%s", engine_alert_kind_name(k), st->alerts[k],

@@ -191,25 +191,46 @@ static int starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* A refused RCPT: tell the engine when it is about address verification. */
+/*
+ * The reason after "Recipient|Sender address rejected: unverified|undeliverable
+ * address: ", or NULL when the refusal is not about address verification.
+ */
+static const char *verify_reason(const char *text, int *sender)
+{
+	static const char *const whose[] = { "Recipient address rejected: ",
+					     "Sender address rejected: " };
+
+	for (int i = 0; i < 2; i++) {
+		if (!starts(text, whose[i]))
+			continue;
+		text += strlen(whose[i]);
+		*sender = i == 1;
+		if (starts(text, "unverified address: "))
+			return text + sizeof("unverified address: ") - 1;
+		if (starts(text, "undeliverable address: "))
+			return text + sizeof("undeliverable address: ") - 1;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * A refused RCPT: tell the engine when it is about address verification.
+ * Postfix says which address failed in {rcpt_addr}: a refused sender
+ * (reject_unverified_sender, evaluated at RCPT) arrives here too.
+ */
 static void rejected_rcpt(SMFICTX *ctx, struct session *s, const char *rcpt)
 {
-	static const char unverified[] = "Recipient address rejected: unverified address: ";
-	static const char undeliverable[] = "Recipient address rejected: undeliverable address: ";
 	const char *text = macro(ctx, "{rcpt_addr}"), *reason;
 	const char *enhanced = macro(ctx, "{rcpt_host}");
 	struct reject_info r;
 	struct engine *e;
+	int sender = 0;
 
-	if (text == NULL)
-		return;
-	if (starts(text, unverified))
-		reason = text + sizeof(unverified) - 1;
-	else if (starts(text, undeliverable))
-		reason = text + sizeof(undeliverable) - 1;
-	else
+	if (text == NULL || (reason = verify_reason(text, &sender)) == NULL)
 		return;
 	memset(&r, 0, sizeof(r));
+	r.sender = sender;
 	pftime_now(&r.when);
 	r.host.p = host.hostname;
 	r.host.len = strlen(host.hostname);
@@ -291,44 +312,65 @@ static size_t tag_append(char *dst, size_t at, size_t size, const char *src)
 	return at;
 }
 
-/* "addr class/stage via host[ip]; probe=QID" for each accepted recipient whose probe failed. */
+/* The latest verdict for an address when it says that its probe failed. */
+static const struct probe_verdict *failed_verdict(const struct corr *c, const char *addr)
+{
+	const struct probe_verdict *v = corr_recipient_verdict(c, addr, strlen(addr));
+
+	return v == NULL || v->cls.cls == FC_NONE || v->cls.cls == FC_IN_PROGRESS ? NULL : v;
+}
+
+/* "[sender ]addr class/stage via host[ip]; probe=QID" */
+static size_t tag_entry(char *one, size_t size, const char *label, const char *addr,
+			const struct probe_verdict *v)
+{
+	const char *stage = smtp_stage_name(v->cls.stage);
+	size_t n = tag_append(one, 0, size, label);
+
+	n = tag_append(one, n, size, addr);
+	n = tag_append(one, n, size, " ");
+	n = tag_append(one, n, size, failure_class_name(v->cls.cls));
+	if (stage) {
+		n = tag_append(one, n, size, "/");
+		n = tag_append(one, n, size, stage);
+	}
+	if (v->relay_host) {
+		n = tag_append(one, n, size, " via ");
+		n = tag_append(one, n, size, v->relay_host);
+		if (v->relay_addr) {
+			n = tag_append(one, n, size, "[");
+			n = tag_append(one, n, size, v->relay_addr);
+			n = tag_append(one, n, size, "]");
+		}
+	}
+	n = tag_append(one, n, size, "; probe=");
+	return tag_append(one, n, size, v->queue_id);
+}
+
+/*
+ * "addr class/stage via host[ip]; probe=QID" for each accepted recipient
+ * whose probe failed, after "sender addr ..." when the sender's did
+ * (warn_if_reject reject_unverified_sender, a stale cache).
+ */
 static size_t tag_value(struct session *s, char *out, size_t size)
 {
 	size_t at = 0, shown = 0, more = 0;
 	struct engine *e = host.lock(host.ctx);
 	const struct corr *c = engine_corr(e);
+	const struct probe_verdict *v;
+	char one[700];
 
 	out[0] = 0;
+	if (s->from && s->from[0] && (v = failed_verdict(c, s->from)) != NULL) {
+		at = tag_entry(out, size - 40, "sender ", s->from, v);
+		shown++;
+	}
 	for (size_t i = 0; i < s->nrcpt; i++) {
-		const struct probe_verdict *v;
-		char one[700];
-		size_t n = 0;
-		const char *stage;
+		size_t n;
 
-		if (s->rcpt[i].rejected)
+		if (s->rcpt[i].rejected || (v = failed_verdict(c, s->rcpt[i].addr)) == NULL)
 			continue;
-		v = corr_recipient_verdict(c, s->rcpt[i].addr, strlen(s->rcpt[i].addr));
-		if (v == NULL || v->cls.cls == FC_NONE || v->cls.cls == FC_IN_PROGRESS)
-			continue;
-		stage = smtp_stage_name(v->cls.stage);
-		n = tag_append(one, n, sizeof(one), s->rcpt[i].addr);
-		n = tag_append(one, n, sizeof(one), " ");
-		n = tag_append(one, n, sizeof(one), failure_class_name(v->cls.cls));
-		if (stage) {
-			n = tag_append(one, n, sizeof(one), "/");
-			n = tag_append(one, n, sizeof(one), stage);
-		}
-		if (v->relay_host) {
-			n = tag_append(one, n, sizeof(one), " via ");
-			n = tag_append(one, n, sizeof(one), v->relay_host);
-			if (v->relay_addr) {
-				n = tag_append(one, n, sizeof(one), "[");
-				n = tag_append(one, n, sizeof(one), v->relay_addr);
-				n = tag_append(one, n, sizeof(one), "]");
-			}
-		}
-		n = tag_append(one, n, sizeof(one), "; probe=");
-		n = tag_append(one, n, sizeof(one), v->queue_id);
+		n = tag_entry(one, sizeof(one), "", s->rcpt[i].addr, v);
 		if (at + n + 2 >= size - 40) {
 			more++;
 			continue;

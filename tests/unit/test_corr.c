@@ -115,6 +115,134 @@ static void test_seed_scenario(void **state)
 	engine_free(e);
 }
 
+static void test_severity_of_refused_probes(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	/* Greylisting: real mail is refused until it passes, and the fix is downstream. */
+	probe(e, 100, "G00000001", "grey@example.com", 100, EXCH, "4.2.0", "undeliverable",
+	      "host exchange.example.com[192.168.10.20] said: 450 4.2.0 Greylisted, try again "
+	      "later (in reply to RCPT TO command)");
+	reject(e, 101, "grey@example.com",
+	       "host exchange.example.com[192.168.10.20] said: 450 4.2.0 Greylisted, try again "
+	       "later (in reply to RCPT TO command)");
+	assert_string_equal(field_str(find_event(&got, "probe_failed", 0), "severity"), "warning");
+	assert_string_equal(field_str(find_event(&got, "recipient_rejected", 0), "severity"),
+			    "warning");
+	collected_clear(&got);
+	/* "User unknown": refusing the mail is right, news only. */
+	probe(e, 102, "G00000002", "nobody@example.com", 100, EXCH, "5.1.1", "undeliverable",
+	      "host exchange.example.com[192.168.10.20] said: 550 5.1.1 User unknown (in reply "
+	      "to RCPT TO command)");
+	assert_string_equal(field_str(find_event(&got, "probe_failed", 0), "severity"), "info");
+	engine_free(e);
+}
+
+/* smtpd refusing a sender at RCPT (to= given) or at MAIL (to NULL). */
+static void sender_reject(struct engine *e, int sec, const char *qid, const char *code,
+			  const char *sender, const char *to, const char *reason)
+{
+	char line[1024], tail[400];
+
+	if (to)
+		snprintf(tail, sizeof(tail), "from=<%s> to=<%s>", sender, to);
+	else
+		snprintf(tail, sizeof(tail), "from=<%s>", sender);
+	snprintf(line, sizeof(line),
+		 "%s mta postfix/smtpd[20]: %s: reject: %s from localhost[127.0.0.1]: %s <%s>: "
+		 "Sender address rejected: %s address: %s; %s proto=ESMTP helo=<client.lab.test>",
+		 at(sec), qid, to ? "RCPT" : "MAIL", code, sender,
+		 code[0] == '5' ? "undeliverable" : "unverified", reason, tail);
+	feed(e, line);
+}
+
+struct relay_seen {
+	const struct relay *r;
+	size_t n;
+};
+
+static void one_relay(const struct relay *r, void *ctx)
+{
+	struct relay_seen *s = ctx;
+
+	s->r = r;
+	s->n++;
+}
+
+static void test_sender_rejected(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	struct relay_seen seen = { 0 };
+	struct corr_counts cc;
+	json_t *a;
+
+	(void)state;
+	/* The probe of a sender looks like any probe: to= is the sender. */
+	fail_probe(e, 1000, "C1DA010215F", "someone@example.org");
+	collected_clear(&got);
+	sender_reject(e, 1001, "NOQUEUE", "450 4.1.7", "someone@example.org", "rcpt@sink.test",
+		      LOST);
+	/* A refused sender is never a refused recipient. */
+	assert_int_equal(got.n, 1);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "event"), "sender_rejected");
+	assert_string_equal(field_str(a, "severity"), "warning");
+	assert_string_equal(field_str(a, "postfix_from"), "someone@example.org");
+	assert_string_equal(field_str(a, "postfix_to"), "rcpt@sink.test");
+	assert_string_equal(field_str(a, "postfix_smtp_stage"), "RCPT");
+	assert_int_equal(field_int(a, "postfix_status_code"), 450);
+	assert_string_equal(field_str(a, "postfix_status_code_enhanced"), "4.1.7");
+	assert_string_equal(field_str(a, "postfix_client_ip"), "127.0.0.1");
+	assert_string_equal(field_str(a, "postfix_helo"), "client.lab.test");
+	assert_string_equal(field_str(a, "failure_class"), "lost_connection");
+	assert_string_equal(field_str(a, "smtp_stage"), "rcpt");
+	assert_string_equal(field_str(a, "probe_queueid"), "C1DA010215F");
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.168.10.20");
+	assert_string_equal(field_str(a, "suspected_cause"), "pipelined_quit");
+	/* The fix is on this side, the server is the sender domain's. */
+	assert_non_null(strstr(field_str(a, "remediation"), "sender's domain"));
+	assert_non_null(strstr(field_str(a, "remediation"), "192.168.10.20/32 pipelining"));
+	assert_string_equal(field_str(a, "source"), "log");
+	/* Answered from the cache, in a session whose first recipient was accepted. */
+	sender_reject(e, 1002, "71B63102162", "450 4.1.7", "Someone@example.org",
+		      "strict@sink.test", LOST);
+	a = got.alert[1];
+	assert_string_equal(field_str(a, "event"), "sender_rejected");
+	assert_string_equal(field_str(a, "postfix_queueid"), "71B63102162");
+	assert_string_equal(field_str(a, "probe_queueid"), "C1DA010215F");
+	/* At MAIL (smtpd_delay_reject = no, 5xx): no recipient yet; user unknown is news. */
+	probe(e, 1003, "D2EB02030A1", "gone@example.org", 100, EXCH, "5.1.1", "undeliverable",
+	      "host exchange.example.com[192.168.10.20] said: 550 5.1.1 User unknown (in reply "
+	      "to RCPT TO command)");
+	sender_reject(e, 1004, "NOQUEUE", "550 5.1.7", "gone@example.org", NULL,
+		      "host exchange.example.com[192.168.10.20] said: 550 5.1.1 User unknown (in "
+		      "reply to RCPT TO command)");
+	a = got.alert[got.n - 1];
+	assert_string_equal(field_str(a, "event"), "sender_rejected");
+	assert_string_equal(field_str(a, "severity"), "info");
+	assert_true(json_is_null(json_object_get(a, "postfix_to")));
+	assert_string_equal(field_str(a, "postfix_smtp_stage"), "MAIL");
+	assert_string_equal(field_str(a, "probe_queueid"), "D2EB02030A1");
+	assert_null(json_object_get(a, "remediation"));
+	/* And a recipient of the same server refused, counted apart. */
+	fail_probe(e, 1005, "E3FC1304B2", "user@example.com");
+	reject(e, 1006, "user@example.com", LOST);
+	assert_int_equal(count_event(&got, "recipient_rejected"), 1);
+	assert_int_equal(count_event(&got, "sender_rejected"), 3);
+	corr_counts(engine_corr(e), &cc);
+	assert_int_equal(cc.rejects, 1);
+	assert_int_equal(cc.sender_rejects, 3);
+	relay_walk(corr_relays(engine_corr(e)), one_relay, &seen);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.r->sender_rejects, 3);
+	assert_int_equal(seen.r->sender_probes, 2); /* C1DA010215F and D2EB02030A1 */
+	assert_int_equal(seen.r->recipient_rejects, 1);
+	assert_string_equal(seen.r->sender_domain, "example.org");
+	assert_int_equal(seen.r->other_sender_domains, 0);
+	engine_free(e);
+}
+
 static void test_window_and_threshold(void **state)
 {
 	struct engine *e =
@@ -439,6 +567,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed_scenario, teardown),
+		cmocka_unit_test_teardown(test_severity_of_refused_probes, teardown),
+		cmocka_unit_test_teardown(test_sender_rejected, teardown),
 		cmocka_unit_test_teardown(test_window_and_threshold, teardown),
 		cmocka_unit_test_teardown(test_connection_reuse_is_not_recovery, teardown),
 		cmocka_unit_test_teardown(test_recovery_after_clean_window, teardown),

@@ -1,7 +1,8 @@
 /*
  * test_milter - the milter callbacks driven through the seam, without an
- * MTA: negotiation, rejected recipients joined with the log's line, the
- * tag header, forged tags, hostile input, and failing open.
+ * MTA: negotiation, rejected recipients and refused senders joined with
+ * the log's line, the tag header, forged tags, hostile input, and failing
+ * open.
  */
 #include "testutil.h"
 
@@ -178,6 +179,35 @@ static sfsistat rcpt(struct fake_ctx *f, const char *addr, const char *rejected_
 	return callbacks_desc.xxfi_envrcpt((SMFICTX *)(void *)f, argv);
 }
 
+/* A RCPT refused because the sender failed verification, as Postfix 3.7 passes it. */
+static sfsistat rcpt_sender_refused(struct fake_ctx *f, const char *addr, const char *text)
+{
+	char arg[400];
+	char *argv[] = { arg, NULL };
+
+	snprintf(arg, sizeof(arg), "<%s>", addr);
+	f->macros[1][0] = "{rcpt_mailer}";
+	f->macros[1][1] = "error";
+	f->macros[2][0] = "{rcpt_host}";
+	f->macros[2][1] = "4.1.7";
+	f->macros[3][0] = "{rcpt_addr}";
+	f->macros[3][1] = text;
+	return callbacks_desc.xxfi_envrcpt((SMFICTX *)(void *)f, argv);
+}
+
+static void log_sender_reject(const char *sender, const char *to)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "Nov 25 10:00:03 mta postfix/smtpd[8]: NOQUEUE: reject: RCPT from "
+		 "client.example.org[198.51.100.7]: 450 4.1.7 <%s>: Sender address rejected: "
+		 "unverified address: " LOST "; from=<%s> to=<%s> proto=ESMTP "
+		 "helo=<client.example.org>",
+		 sender, sender, to);
+	feed(engine, line);
+}
+
 static void session_end(struct fake_ctx *f)
 {
 	assert_int_equal(callbacks_desc.xxfi_close((SMFICTX *)(void *)f), SMFIS_CONTINUE);
@@ -292,6 +322,113 @@ static void test_milter_alone_after_grace(void **state)
 	rcpt(&f, "x@example.com", "Relay access denied");
 	engine_flush(engine);
 	assert_int_equal(got.n, 1);
+	session_end(&f);
+}
+
+static void test_refused_sender_joined_with_log(void **state)
+{
+	struct fake_ctx f = { 0 };
+	json_t *a;
+
+	(void)state;
+	/* The sender's probe (to= is the sender a@example.org of session_start). */
+	log_probe("C1DA010215F", "a@example.org", "undeliverable", LOST);
+	collected_clear(&got);
+	session_start(&f, "client.example.org");
+	/* What Postfix 3.7 passes with SMFIP_RCPT_REJ: the RCPT, mailer error. */
+	assert_int_equal(rcpt_sender_refused(&f, "rcpt@sink.test",
+					     "Sender address rejected: unverified address: " LOST),
+			 SMFIS_CONTINUE);
+	assert_int_equal(got.n, 0);
+	log_sender_reject("a@example.org", "rcpt@sink.test");
+	assert_int_equal(got.n, 1);
+	a = got.alert[0];
+	assert_string_equal(field_str(a, "event"), "sender_rejected");
+	assert_string_equal(field_str(a, "source"), "milter");
+	assert_string_equal(field_str(a, "postfix_from"), "a@example.org");
+	assert_string_equal(field_str(a, "postfix_to"), "rcpt@sink.test");
+	assert_int_equal(field_int(a, "postfix_status_code"), 450); /* from the log */
+	assert_string_equal(field_str(a, "postfix_status_code_enhanced"), "4.1.7");
+	assert_string_equal(field_str(a, "postfix_daemon_name"), "smtpd-in"); /* the milter's */
+	assert_string_equal(field_str(a, "postfix_helo"), "client.example.org");
+	assert_string_equal(field_str(a, "probe_queueid"), "C1DA010215F");
+	engine_tick(engine, time(NULL) + 60);
+	assert_int_equal(got.n, 1);
+	session_end(&f);
+}
+
+static void test_refused_sender_is_not_a_recipient(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	session_start(&f, "client.example.org");
+	/* The same RCPT and reason, one refused for its recipient, one for the sender. */
+	log_reject("rcpt@sink.test", "client.example.org");
+	rcpt_sender_refused(&f, "rcpt@sink.test",
+			    "Sender address rejected: unverified address: " LOST);
+	engine_flush(engine);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(count_event(&got, "recipient_rejected"), 1);
+	assert_int_equal(count_event(&got, "sender_rejected"), 1);
+	assert_string_equal(field_str(find_event(&got, "recipient_rejected", 0), "source"), "log");
+	assert_string_equal(field_str(find_event(&got, "sender_rejected", 0), "source"), "milter");
+	assert_string_equal(field_str(find_event(&got, "sender_rejected", 0), "postfix_from"),
+			    "a@example.org");
+	/* Other refusals of a sender are not ours. */
+	collected_clear(&got);
+	rcpt_sender_refused(&f, "rcpt@sink.test", "Sender address rejected: Domain not found");
+	engine_flush(engine);
+	assert_int_equal(got.n, 0);
+	session_end(&f);
+}
+
+static void test_sender_refused_at_mail_is_not_held(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	session_start(&f, "client.example.org"); /* the join is on */
+	/* smtpd_delay_reject = no, a 5xx verdict: the milter sees no MAIL at all. */
+	feed(engine,
+	     "Nov 25 10:00:02 mta postfix/smtpd[9]: NOQUEUE: reject: MAIL from "
+	     "localhost[127.0.0.1]: 550 5.1.7 <gone@example.org>: Sender address rejected: "
+	     "undeliverable address: host 127.0.0.1[127.0.0.1] said: 550 5.1.1 User unknown "
+	     "(in reply to RCPT TO command); from=<gone@example.org> proto=ESMTP "
+	     "helo=<client.lab.test>");
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "event"), "sender_rejected");
+	assert_string_equal(field_str(got.alert[0], "postfix_smtp_stage"), "MAIL");
+	assert_string_equal(field_str(got.alert[0], "source"), "log");
+	session_end(&f);
+}
+
+static void test_tag_names_failing_sender(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	/* warn_if_reject reject_unverified_sender: accepted although the probe failed */
+	log_probe("C1DA010215F", "a@example.org", "undeliverable", LOST);
+	log_probe("CB1223A942", "user@example.com", "undeliverable", LOST);
+	session_start(&f, "client.example.org");
+	rcpt(&f, "fine@example.com", NULL);
+	rcpt(&f, "user@example.com", NULL);
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nadded, 1);
+	assert_string_equal(f.added[0],
+			    "X-Probewatch-Verify: sender a@example.org lost_connection/rcpt via "
+			    "exchange.example.com[192.168.10.20]; probe=C1DA010215F, "
+			    "user@example.com lost_connection/rcpt via "
+			    "exchange.example.com[192.168.10.20]; probe=CB1223A942");
+	/* Another sender, nothing failing: no tag; the null sender neither. */
+	callbacks_desc.xxfi_envfrom((SMFICTX *)(void *)&f, (char *[]){ "<b@example.org>", NULL });
+	rcpt(&f, "fine@example.com", NULL);
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	callbacks_desc.xxfi_envfrom((SMFICTX *)(void *)&f, (char *[]){ "<>", NULL });
+	rcpt(&f, "fine@example.com", NULL);
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nadded, 1);
 	session_end(&f);
 }
 
@@ -416,6 +553,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_log_first_then_milter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_milter_alone_after_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_sender_joined_with_log, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_sender_is_not_a_recipient, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sender_refused_at_mail_is_not_held, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tag_names_failing_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_for_accepted_failing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_tag_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),

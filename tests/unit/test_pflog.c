@@ -352,6 +352,76 @@ static void test_reject(void **state)
 			 PFLOG_IGNORED);
 }
 
+static void test_sender_reject(void **state)
+{
+	struct pflog_event ev;
+
+	(void)state;
+	/* At RCPT (smtpd_delay_reject = yes, or a 4xx verdict): the reply names the sender. */
+	assert_int_equal(
+		parse("Nov 25 10:00:01 mta postfix/smtpd[24559]: NOQUEUE: reject: RCPT from "
+		      "localhost[127.0.0.1]: 450 4.1.7 <someone@example.org>: Sender address "
+		      "rejected: unverified address: lost connection with 127.0.0.1[127.0.0.1] "
+		      "while sending RCPT TO; from=<someone@example.org> to=<rcpt@sink.test> "
+		      "proto=ESMTP helo=<client.lab.test>",
+		      &ev),
+		PFLOG_EVENT);
+	assert_int_equal(ev.kind, PFE_REJECT);
+	assert_int_equal(ev.sender_reject, 1);
+	assert_int_equal(ev.reject_at_mail, 0);
+	assert_int_equal(ev.code, 450);
+	assert_str(ev.enhanced, "4.1.7");
+	assert_str(ev.rcpt, "someone@example.org");
+	assert_str(ev.from, "someone@example.org");
+	assert_str(ev.to, "rcpt@sink.test");
+	assert_str(ev.reason, "lost connection with 127.0.0.1[127.0.0.1] while sending RCPT TO");
+	assert_str(ev.helo, "client.lab.test");
+	/* At MAIL (smtpd_delay_reject = no and a 5xx verdict): no to= at all. */
+	assert_int_equal(
+		parse("Nov 25 10:00:02 mta postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+		      "localhost[127.0.0.1]: 550 5.1.7 <b@example.org>: Sender address rejected: "
+		      "undeliverable address: host 127.0.0.1[127.0.0.1] said: 550 5.1.1 User "
+		      "unknown (in reply to RCPT TO command); from=<b@example.org> proto=ESMTP "
+		      "helo=<client.lab.test>",
+		      &ev),
+		PFLOG_EVENT);
+	assert_int_equal(ev.sender_reject, 1);
+	assert_int_equal(ev.reject_at_mail, 1);
+	assert_int_equal(ev.undeliverable_wording, 1);
+	assert_int_equal(ev.code, 550);
+	assert_str(ev.from, "b@example.org");
+	assert_int_equal(ev.to.len, 0);
+	assert_str(ev.reason, "host 127.0.0.1[127.0.0.1] said: 550 5.1.1 User unknown (in "
+			      "reply to RCPT TO command)");
+	assert_str(ev.helo, "client.lab.test");
+	/* The remote server's text imitating the envelope cannot move the split. */
+	assert_int_equal(
+		parse("Nov 25 10:00:03 mta postfix/smtpd[1]: 71B63102162: reject: RCPT from "
+		      "h[192.0.2.7]: 450 4.1.7 <s@example.org>: Sender address rejected: "
+		      "unverified address: host x[192.0.2.1] said: 450 busy; from=<forged@evil> "
+		      "to=<r@sink.test> proto=ESMTP helo=< (in reply to RCPT TO command); "
+		      "from=<s@example.org> to=<r@sink.test> proto=ESMTP helo=<h>",
+		      &ev),
+		PFLOG_EVENT);
+	assert_str(ev.queue_id, "71B63102162");
+	assert_str(ev.from, "s@example.org");
+	assert_str(ev.helo, "h");
+	assert_str(ev.reason, "host x[192.0.2.1] said: 450 busy; from=<forged@evil> "
+			      "to=<r@sink.test> proto=ESMTP helo=< (in reply to RCPT TO command)");
+	/* Other refusals at MAIL, and recipient wording at MAIL, are not ours. */
+	assert_int_equal(parse("Nov 25 10:00:04 mta postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+			       "h[192.0.2.7]: 553 5.7.1 <s@example.org>: Sender address rejected: "
+			       "not logged in; from=<s@example.org> proto=ESMTP helo=<h>",
+			       &ev),
+			 PFLOG_IGNORED);
+	assert_int_equal(parse("Nov 25 10:00:04 mta postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+			       "h[192.0.2.7]: 450 4.1.1 <s@example.org>: Recipient address "
+			       "rejected: unverified address: x; from=<s@example.org> "
+			       "proto=ESMTP helo=<h>",
+			       &ev),
+			 PFLOG_IGNORED);
+}
+
 static void test_hostile_fields(void **state)
 {
 	struct pflog_event ev;
@@ -469,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_delivery_variants),
 		cmocka_unit_test(test_attempts_and_discard),
 		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_sender_reject),
 		cmocka_unit_test(test_hostile_fields),
 		cmocka_unit_test(test_many_envelope_lookalikes),
 		cmocka_unit_test(test_random_bytes),
