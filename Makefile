@@ -137,6 +137,10 @@ bench: deps-build
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
 
+# probewatch.conf(5) from the same table (tests/man/run checks it).
+man: all
+	$(O)/probewatch-scan --sample-config | scripts/gen-conf-man > man/probewatch.conf.5
+
 FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
 
 format:
