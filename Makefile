@@ -35,7 +35,8 @@ TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config
+.PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config \
+	install uninstall man
 
 # Targets that need packages install them first, then build in a fresh make,
 # so that pkg-config is asked after the install.
@@ -144,6 +145,10 @@ bench: deps-build
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
 
+# probewatch.conf(5) from the same table (tests/man/run checks it).
+man: all
+	$(O)/probewatch-scan --sample-config | scripts/gen-conf-man > man/probewatch.conf.5
+
 FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
 
 format:
@@ -151,6 +156,67 @@ format:
 
 format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# Installation: make install [PREFIX=/usr/local] [DESTDIR=].  The
+# configuration lives in $(SYSCONFDIR)/probewatch (the programs' default
+# path), never overwritten.  The package (debian/) sets the Debian paths.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/probewatch
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+INSTALL    ?= install
+# probewatch-pipecheck is installed when it has been built.
+INST_BIN   = $(O)/probewatch-scan $(wildcard $(O)/probewatch-pipecheck)
+INST_ETC   = logrotate.d/probewatch rsyslog.d/probewatch.conf
+MAN_PAGES  = $(wildcard man/*.[1-8])
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/probewatch
+	$(INSTALL) -m 755 $(O)/probewatch $(DESTDIR)$(SBINDIR)/probewatch
+	$(INSTALL) -m 755 $(INST_BIN) $(DESTDIR)$(BINDIR)/
+	@for p in $(MAN_PAGES); do s=$${p##*.}; \
+		echo "$(INSTALL) -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s/"; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	@f=$(DESTDIR)$(SYSCONFDIR)/probewatch/probewatch.conf; \
+	if [ -e $$f ]; then echo "keeping the existing $$f"; \
+	else echo "$(INSTALL) -m 644 etc/probewatch.conf $$f"; \
+		$(INSTALL) -m 644 etc/probewatch.conf $$f; fi
+	@for e in $(INST_ETC); do f=$(DESTDIR)$(SYSCONFDIR)/$$e; \
+		if [ -e $$f ]; then echo "keeping the existing $$f"; \
+		else $(INSTALL) -d $$(dirname $$f) && \
+		echo "$(INSTALL) -m 644 etc/$$e $$f" && \
+		$(INSTALL) -m 644 etc/$$e $$f || exit 1; fi; done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/probewatch.service >$(DESTDIR)$(UNITDIR)/probewatch.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/probewatch.service
+	$(INSTALL) -m 644 etc/systemd/probewatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/probewatch.conf
+	$(INSTALL) -m 644 etc/systemd/probewatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/probewatch.conf
+	$(INSTALL) -m 644 etc/postfix/main.cf.probewatch $(wildcard docs/alerts.schema.json) \
+		$(DESTDIR)$(DATADIR)/
+
+# The configuration and the etc/ files stay (like a package's conffiles
+# on "remove"); "make uninstall PURGE=1" removes them too.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/probewatch $(DESTDIR)$(BINDIR)/probewatch-scan \
+		$(DESTDIR)$(BINDIR)/probewatch-pipecheck \
+		$(DESTDIR)$(UNITDIR)/probewatch.service \
+		$(DESTDIR)$(SYSUSERSDIR)/probewatch.conf $(DESTDIR)$(TMPFILESDIR)/probewatch.conf \
+		$(DESTDIR)$(DATADIR)/main.cf.probewatch $(DESTDIR)$(DATADIR)/alerts.schema.json
+	@for p in $(MAN_PAGES); do s=$${p##*.}; \
+		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	@if [ -n "$(PURGE)" ]; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/probewatch/probewatch.conf \
+			$(addprefix $(DESTDIR)$(SYSCONFDIR)/,$(INST_ETC)); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/probewatch 2>/dev/null || true; fi
 
 clean:
 	rm -rf build

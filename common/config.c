@@ -54,6 +54,12 @@ static const struct config_def config_defs[CF_COUNT] = {
 	[CF_TAG_HEADER] = { "tag_header", CT_HEADER, "X-Probewatch-Verify", 1, 0, 0,
 			    "the header that tags such mail (a copy sent by the client is "
 			    "removed)" },
+	[CF_MILTER_SOCKET_MODE] = { "milter_socket_mode", CT_MODE, "0660", 0, 0, 0777,
+				    "permissions of a unix milter_socket (octal): the group may "
+				    "connect, others not" },
+	[CF_MILTER_SOCKET_GROUP] = { "milter_socket_group", CT_STRING, "", 0, 0, 0,
+				     "group of a unix milter_socket (put postfix in it); empty: "
+				     "the primary group of user" },
 };
 
 struct config {
@@ -229,6 +235,19 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 			return 0;
 		snprintf(why, whylen, "a header name of letters, digits, '-' and '_' (at most 64)");
 		return -1;
+	case CT_MODE: {
+		char *end;
+
+		errno = 0;
+		n = strtol(v, &end, 8);
+		if (*v >= '0' && *v <= '7' && *end == 0 && errno == 0 && n >= d->min &&
+		    n <= d->max) {
+			*num = n;
+			return 0;
+		}
+		snprintf(why, whylen, "octal permissions from 0 to 0777 (e.g. 0660)");
+		return -1;
+	}
 	case CT_TIMEZONE:
 		if (pftime_zone_valid(v) == 0)
 			return 0;

@@ -30,6 +30,8 @@ enum config_key {
 	CF_PID_FILE,
 	CF_TAG_MESSAGES,
 	CF_TAG_HEADER,
+	CF_MILTER_SOCKET_MODE,
+	CF_MILTER_SOCKET_GROUP,
 	CF_COUNT
 };
 
@@ -43,6 +45,7 @@ enum config_type {
 	CT_SINKS,    /* comma list of syslog, stdout, file:/PATH */
 	CT_TIMEZONE, /* empty, or a zone name such as Europe/Berlin */
 	CT_HEADER,   /* a header field name */
+	CT_MODE,     /* octal file permissions, 0 to 0777 */
 };
 
 struct config_def {

@@ -91,7 +91,9 @@ int main(int argc, char **argv)
 	}
 	runtime_block_signals();
 	alert_init();
-	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER)) < 0)
+	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER),
+			config_str(cf, CF_MILTER_SOCKET_GROUP),
+			(unsigned)config_num(cf, CF_MILTER_SOCKET_MODE)) < 0)
 		return 1;
 	if ((pidfd = pidfile_create(config_str(cf, CF_PID_FILE))) < 0) {
 		milter_close();

@@ -9,10 +9,13 @@
 #include "xmem.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -59,19 +62,118 @@ static const char *unix_path(const char *conn)
 	return NULL;
 }
 
-int milter_open(const char *conn, const char *user)
+/*
+ * A socket file at path left by a process that is gone (kill -9, a crash)
+ * is removed; one that a live process still listens on is not, and neither
+ * is anything that is not a socket.  0 when path is free, else -1.
+ */
+static int remove_stale_socket(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc, err;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		msg_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		msg_error("%s exists and is not a socket; not removing it", path);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		msg_error("%s: path too long for a unix socket", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		msg_error("socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	err = errno;
+	close(fd);
+	if (rc == 0) {
+		msg_error("another process listens on %s; not taking it over", path);
+		return -1;
+	}
+	if (err != ECONNREFUSED) {
+		msg_error("cannot tell whether %s is in use: %s", path, strerror(err));
+		return -1;
+	}
+	if (unlink(path) < 0) {
+		msg_error("cannot remove the stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	msg_info("removed the stale socket %s", path);
+	return 0;
+}
+
+/* Give a unix socket its mode and group (and, as root, user as owner). */
+static int socket_perms(const char *path, const char *user, const char *group, unsigned mode)
+{
+	struct passwd *pw = user && *user ? getpwnam(user) : NULL;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	struct stat st;
+
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL) {
+			msg_error("milter_socket_group %s does not exist", group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	} else if (pw)
+		gid = pw->pw_gid;
+	if (pw && geteuid() == 0)
+		uid = pw->pw_uid;
+	if (stat(path, &st) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Only when something changes: a unit's seccomp filter may forbid chown. */
+	if ((uid != (uid_t)-1 && uid != st.st_uid) || (gid != (gid_t)-1 && gid != st.st_gid)) {
+		if (chown(path, uid, gid) < 0) {
+			msg_error("cannot give %s to %s%s%s: %s", path, user ? user : "",
+				  group && *group ? ":" : "", group ? group : "", strerror(errno));
+			return -1;
+		}
+	}
+	if (chmod(path, (mode_t)mode) < 0) {
+		msg_error("cannot set the mode of %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int milter_open(const char *conn, const char *user, const char *group, unsigned mode)
 {
 	const char *path = unix_path(conn);
+	mode_t old_umask = 0;
 	int rc;
 
 	if (smfi_register(callbacks_desc) == MI_FAILURE) {
 		msg_error("libmilter refused the registration");
 		return -1;
 	}
+	if (path && remove_stale_socket(path) < 0)
+		return -1;
 	free(milter_conn);
 	milter_conn = xstrdup(conn);
 	rc = smfi_setconn(milter_conn);
-	if (rc == MI_FAILURE || smfi_opensocket(true) == MI_FAILURE) {
+	/* Created with the mode from the start (umask), not widened later. */
+	if (path)
+		old_umask = umask(0777 & ~(mode_t)mode);
+	errno = 0;
+	if (rc != MI_FAILURE)
+		rc = smfi_opensocket(false);
+	if (path)
+		umask(old_umask);
+	if (rc == MI_FAILURE) {
 		msg_error("cannot listen on %s%s%s", conn, errno ? ": " : "",
 			  errno ? strerror(errno) : "");
 		return -1;
@@ -79,12 +181,10 @@ int milter_open(const char *conn, const char *user)
 	if (path == NULL && milter_listener_nodelay() == 0)
 		msg_warn("%s: cannot set TCP_NODELAY; a tag header may wait 40 ms per message",
 			 conn);
-	if (path && user && *user && geteuid() == 0) {
-		struct passwd *pw = getpwnam(user);
-
-		/* Postfix connects as its own user: give the socket to the group. */
-		if (pw && (chown(path, pw->pw_uid, pw->pw_gid) < 0 || chmod(path, 0660) < 0))
-			msg_warn("cannot hand %s to %s: %s", path, user, strerror(errno));
+	/* Postfix connects as its own user: the group (postfix is in it) may connect. */
+	if (path && socket_perms(path, user, group, mode) < 0) {
+		unlink(path);
+		return -1;
 	}
 	return 0;
 }

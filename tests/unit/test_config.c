@@ -75,6 +75,11 @@ static void test_types(void **state)
 		config_set(cf, "alert_sinks", "syslog, file:/var/log/pw.json,stdout", NULL), 0);
 	assert_int_equal(config_set(cf, "log_source", "-", NULL), 0);
 	assert_int_equal(config_set(cf, "log_timezone", "UTC", NULL), 0);
+	assert_int_equal(config_num(cf, CF_MILTER_SOCKET_MODE), 0660);
+	assert_int_equal(config_set(cf, "milter_socket_mode", "0600", NULL), 0);
+	assert_int_equal(config_num(cf, CF_MILTER_SOCKET_MODE), 0600);
+	assert_int_equal(config_set(cf, "milter_socket_mode", "770", NULL), 0);
+	assert_int_equal(config_num(cf, CF_MILTER_SOCKET_MODE), 0770);
 	config_free(cf);
 }
 
@@ -89,6 +94,8 @@ static void test_bad_values(void **state)
 		{ "alert_sinks", "file:relative" }, { "alert_sinks", "" },
 		{ "log_source", "relative.log" },   { "state_file", "-" },
 		{ "log_timezone", "Mars/Olympus" }, { "syslog_ident", "a\nb" },
+		{ "milter_socket_mode", "0800" },   { "milter_socket_mode", "1777" },
+		{ "milter_socket_mode", " 660" },   { "milter_socket_mode", "" },
 	};
 	struct config *cf = config_new();
 
