@@ -63,7 +63,7 @@ $(O)/milter/%.o: milter/%.c $(HEADERS) $(wildcard milter/*.h)
 	$(CC) $(CFLAGS_ALL) -Imilter -c -o $@ $<
 
 $(O)/probewatch: $(MILTER_OBJ) $(O)/libprobewatch.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) $(LIBS) $(TLS_LIBS)
 
 $(O)/libprobewatch.a: $(LIB_OBJ)
 	@rm -f $@

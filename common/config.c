@@ -60,6 +60,12 @@ static const struct config_def config_defs[CF_COUNT] = {
 	[CF_MILTER_SOCKET_GROUP] = { "milter_socket_group", CT_STRING, "", 0, 0, 0,
 				     "group of a unix milter_socket (put postfix in it); empty: "
 				     "the primary group of user" },
+	[CF_PIPECHECK_ON_SUSPICION] = { "pipecheck_on_suspicion", CT_BOOL, "no", 1, 0, 0,
+					"on pipelining_suspected, talk to that server as "
+					"probewatch-pipecheck does and raise pipelining_confirmed "
+					"or pipelining_not_confirmed" },
+	[CF_PIPECHECK_INTERVAL] = { "pipecheck_interval", CT_DURATION, "1h", 1, 60, 7 * 86400,
+				    "at most one such check per server in this time" },
 };
 
 struct config {

@@ -3,6 +3,7 @@
  */
 #include "runtime.h"
 #include "alertq.h"
+#include "autocheck.h"
 #include "diag.h"
 #include "follow.h"
 #include "sink.h"
@@ -31,7 +32,8 @@ struct runtime {
 	struct follow_stats follow_copy;
 	unsigned long milter_errors;
 	struct alertq *queue;
-	struct sinks *sinks; /* owned by the sink thread once started */
+	struct autocheck *autocheck; /* pipecheck on suspicion; from runtime_start on */
+	struct sinks *sinks;         /* owned by the sink thread once started */
 	struct follower *follower;
 	time_t started;
 	int stop_pipe[2];
@@ -66,8 +68,24 @@ static void runtime_alert(void *ctx, struct alert *a)
 	size_t len;
 	char *json = alert_render(a, &len);
 
-	/* Called with the engine lock held: no I/O here, only the queue. */
+	/* Called with the engine lock held: no I/O here, only the queues. */
+	if (rt->autocheck && strcmp(alert_event(a), "pipelining_suspected") == 0)
+		autocheck_suspected(rt->autocheck, json, len);
 	alertq_push(rt->queue, json, len, alert_severity(a));
+}
+
+/* A check's alert, from autocheck's thread. */
+static void autocheck_alert(void *ctx, char *json, size_t len, enum alert_severity sev)
+{
+	struct runtime *rt = ctx;
+
+	alertq_push(rt->queue, json, len, sev);
+}
+
+static void configure_autocheck(struct runtime *rt, const struct config *cf)
+{
+	autocheck_configure(rt->autocheck, (int)config_num(cf, CF_PIPECHECK_ON_SUSPICION),
+			    config_num(cf, CF_PIPECHECK_INTERVAL));
 }
 
 struct runtime *runtime_create(const struct config *cf, const struct runtime_reload *reload)
@@ -275,6 +293,7 @@ static void runtime_reload(struct runtime *rt)
 	pthread_mutex_lock(&rt->lock);
 	engine_reconfigure(rt->engine, cf);
 	pthread_mutex_unlock(&rt->lock);
+	configure_autocheck(rt, cf);
 	pthread_mutex_lock(&rt->req_lock);
 	free(rt->want_sinks);
 	free(rt->want_ident);
@@ -316,6 +335,11 @@ static void *signal_thread(void *arg)
 
 int runtime_start(struct runtime *rt)
 {
+	/* Its thread is created here, after the privilege drop, like the others. */
+	pthread_mutex_lock(&rt->lock);
+	rt->autocheck = autocheck_create(autocheck_alert, rt);
+	configure_autocheck(rt, rt->cf);
+	pthread_mutex_unlock(&rt->lock);
 	if (pthread_create(&rt->sink_thread, NULL, sink_thread, rt) != 0)
 		return -1;
 	rt->threads = 1;
@@ -337,6 +361,12 @@ void runtime_stop(struct runtime *rt)
 		pthread_join(rt->signal_thread, NULL);
 	if (rt->threads >= 2)
 		pthread_join(rt->log_thread, NULL);
+	/* No new suspicion can come now; a check under way ends within its limits. */
+	pthread_mutex_lock(&rt->lock);
+	struct autocheck *ac = rt->autocheck;
+	rt->autocheck = NULL;
+	pthread_mutex_unlock(&rt->lock);
+	autocheck_free(ac);
 	/* Rejects still waiting for their other half are reported alone. */
 	pthread_mutex_lock(&rt->lock);
 	engine_flush(rt->engine);
