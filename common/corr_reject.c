@@ -90,7 +90,7 @@ static void count_on_relay(struct corr *c, const struct reject_info *r, struct p
 	rl = relay_get(c->relays, v->syslog_host, strlen(v->syslog_host), v->relay_host,
 		       strlen(v->relay_host), v->relay_addr, strlen(v->relay_addr), v->relay_port,
 		       &r->when);
-	relay_count_reject(rl, r->sender, addr.p, addr.len, new_probe);
+	relay_count_reject(rl, r->sender, addr.p, addr.len, new_probe, &r->when);
 	if (r->sender)
 		v->sender_probe = 1;
 }

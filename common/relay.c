@@ -143,6 +143,16 @@ void relay_count_probe(struct relay *r, const struct classification *c, const st
 		r->failures++;
 	if (c->cls != FC_NONE)
 		r->by_class_stage[c->cls][c->stage]++;
+	timeline_add(&r->timeline, when->sec,
+		     c->cls == FC_NONE              ? TL_SUCCEEDED
+		     : c->cls == FC_SUSPECT_SUCCESS ? TL_SUSPECT
+						    : TL_FAILED);
+	if (c->cls != FC_NONE && c->cls != FC_SUSPECT_SUCCESS) {
+		if (r->first_failure.sec == 0 || when->sec < r->first_failure.sec)
+			r->first_failure = *when;
+		if (when->sec >= r->last_failure.sec)
+			r->last_failure = *when;
+	}
 	if (when->sec > r->last_seen.sec)
 		r->last_seen = *when;
 	if (when->sec < r->first_seen.sec)
@@ -259,11 +269,13 @@ void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx)
 	htab_walk_oldest_first(t->tab, relay_walk_one, &w);
 }
 
-void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe)
+void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe,
+			const struct pftime *when)
 {
 	const char *at = NULL, *dom;
 	size_t dlen;
 
+	timeline_add(&r->timeline, when->sec, TL_REJECTED);
 	if (!sender) {
 		r->recipient_rejects++;
 		return;

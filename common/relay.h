@@ -14,6 +14,7 @@
 
 #include "classify.h"
 #include "pftime.h"
+#include "timeline.h"
 
 #include <stddef.h>
 #include <time.h>
@@ -43,6 +44,9 @@ struct relay {
 	unsigned long sender_probes, sender_rejects, recipient_rejects;
 	char *sender_domain;      /* of the first refused sender */
 	int other_sender_domains; /* refused senders of other domains too */
+	/* for the report: outcomes over time, the first and last failure */
+	struct timeline timeline;
+	struct pftime first_failure, last_failure;
 };
 
 struct relay_table;
@@ -95,7 +99,8 @@ int relay_note_success(struct relay *r, time_t when, int pipelined, long window,
  * refused sender and new_probe says that this probe was not known yet as
  * a sender's.
  */
-void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe);
+void relay_count_reject(struct relay *r, int sender, const char *addr, size_t len, int new_probe,
+			const struct pftime *when);
 
 typedef void (*relay_walk_fn)(const struct relay *r, void *ctx);
 void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx);

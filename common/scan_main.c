@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "fixcmd.h"
+#include "html.h"
 #include "lreader.h"
 #include "summary.h"
 #include "xmem.h"
@@ -34,6 +35,7 @@
 struct scan {
 	int summary;
 	int remediation;
+	const char *html; /* --html FILE */
 };
 
 static void print_alert(void *ctx, struct alert *a)
@@ -42,7 +44,7 @@ static void print_alert(void *ctx, struct alert *a)
 	size_t len;
 	char *json;
 
-	if (s->summary || s->remediation)
+	if (s->summary || s->remediation || s->html)
 		return;
 	json = alert_render(a, &len);
 	json[len] = '\n';
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "summary", no_argument, NULL, 'S' },
 		{ "remediation", no_argument, NULL, 'M' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "verify-cache", no_argument, NULL, 'V' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "flush-failed", no_argument, NULL, 'F' },
@@ -133,6 +136,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			s.remediation = 1;
+			break;
+		case 'H':
+			s.html = optarg;
 			break;
 		case 'V':
 			verify_cache = 1;
@@ -209,6 +215,17 @@ int main(int argc, char **argv)
 		}
 	}
 
+	FILE *html = NULL;
+
+	if (s.html && (html = fopen(s.html, "w")) == NULL) {
+		msg_error("cannot write %s: %s", s.html, strerror(errno));
+		for (int i = 0; i < nfiles; i++)
+			if (fds[i] > 0)
+				close(fds[i]);
+		free(fds);
+		config_free(cf);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	e = engine_create(cf, print_alert, &s);
 	if (nfiles == 0)
@@ -224,9 +241,27 @@ int main(int argc, char **argv)
 			close(fds[i]);
 	}
 	if (s.summary)
-		summary_print(stdout, e);
+		summary_print(stdout, e,
+			      isatty(1) &&
+				      (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == 0));
 	if (s.remediation)
 		fixcmd_remediation(stdout, e, &fo);
+	if (html) {
+		char sources[1024] = "";
+		size_t at = 0;
+
+		for (int i = 0; i < nfiles && at + 2 < sizeof(sources); i++)
+			at += (size_t)snprintf(sources + at, sizeof(sources) - at, "%s%s",
+					       i ? ", " : "", argv[optind + i]);
+		html_report(html, e, nfiles ? sources : "standard input");
+		if (fclose(html) == EOF) {
+			msg_error("error writing %s: %s", s.html, strerror(errno));
+			engine_free(e);
+			free(fds);
+			config_free(cf);
+			return 2;
+		}
+	}
 	engine_free(e);
 	free(fds);
 	config_free(cf);

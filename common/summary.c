@@ -91,14 +91,70 @@ static void print_refusals(FILE *fp, const struct relay *r)
 	fputc('\n', fp);
 }
 
-static void print_relay(FILE *fp, const struct relay *r)
+enum summary_state summary_verdict(const struct relay *r, char *buf, size_t size)
 {
 	unsigned long pipelining = r->by_class_stage[FC_LOST_CONNECTION][ST_MAIL] +
 				   r->by_class_stage[FC_LOST_CONNECTION][ST_RCPT];
-	int first = 1;
-	char remedy[1400];
 
-	fputs("relay ", fp);
+	if (r->flagged) {
+		snprintf(buf, size,
+			 "PIPELINING SUSPECTED: the server drops the connection (or answers "
+			 "the QUIT) when Postfix pipelines MAIL FROM/RCPT TO/RSET/QUIT; "
+			 "%lu such probe failures",
+			 pipelining + r->suspect_successes);
+		return SS_SUSPECTED;
+	}
+	if (r->suspect_successes) {
+		snprintf(buf, size,
+			 "SUSPECT: %lu probes took a 221 reply as the RCPT answer, so "
+			 "every address verifies",
+			 r->suspect_successes);
+		return SS_SUSPECTED;
+	}
+	if (r->recovered) {
+		snprintf(buf, size,
+			 "recovered: probes succeed again after the pipelining failures");
+		return SS_RECOVERED;
+	}
+	if (r->failures) {
+		snprintf(buf, size, "failing: %lu of %lu probes failed", r->failures, r->probes);
+		return SS_FAILING;
+	}
+	snprintf(buf, size, "ok");
+	return SS_OK;
+}
+
+int summary_remediation(const struct relay *r, char *buf, size_t size)
+{
+	if (!r->flagged && !r->suspect_successes)
+		return 0;
+	if (r->sender_rejects)
+		remedy_sender_side(buf, size, r->addr, strlen(r->addr), 1);
+	else
+		remedy_pipelining(buf, size, r->addr, strlen(r->addr));
+	return 1;
+}
+
+/* ANSI colours of a verdict (a terminal only: see summary_print). */
+static const char *state_colour(enum summary_state st)
+{
+	switch (st) {
+	case SS_SUSPECTED:
+		return "\033[1;31m";
+	case SS_FAILING:
+		return "\033[33m";
+	default:
+		return "\033[32m";
+	}
+}
+
+static void print_relay(FILE *fp, const struct relay *r, int colour)
+{
+	int first = 1;
+	char text[1400];
+	enum summary_state st;
+
+	fputs(colour ? "\033[1mrelay " : "relay ", fp);
 	put_clean(fp, r->host);
 	fputc('[', fp);
 	put_clean(fp, r->addr);
@@ -107,7 +163,7 @@ static void print_relay(FILE *fp, const struct relay *r)
 		fprintf(fp, ":%d", r->port);
 	fputs(" (from ", fp);
 	put_clean(fp, r->mta);
-	fputs(")\n", fp);
+	fputs(colour ? ")\033[0m\n" : ")\n", fp);
 	fprintf(fp, "  %-12s %lu (succeeded %lu, suspect success %lu, failed %lu)\n", "probes",
 		r->probes, r->successes, r->suspect_successes, r->failures);
 	fprintf(fp, "  %-12s", "failures");
@@ -125,39 +181,15 @@ static void print_relay(FILE *fp, const struct relay *r)
 	print_refusals(fp, r);
 	print_time(fp, "first seen", &r->first_seen);
 	print_time(fp, "last seen", &r->last_seen);
-	if (r->flagged) {
-		fprintf(fp,
-			"  %-12s PIPELINING SUSPECTED: the server drops the connection (or answers "
-			"the QUIT) when Postfix pipelines MAIL FROM/RCPT TO/RSET/QUIT; "
-			"%lu such probe failures\n",
-			"verdict", pipelining + r->suspect_successes);
-	} else if (r->suspect_successes) {
-		fprintf(fp,
-			"  %-12s SUSPECT: %lu probes took a 221 reply as the RCPT answer, so "
-			"every address verifies\n",
-			"verdict", r->suspect_successes);
-	} else if (r->recovered) {
-		fprintf(fp,
-			"  %-12s recovered: probes succeed again after the pipelining "
-			"failures\n",
-			"verdict");
-	} else if (r->failures) {
-		fprintf(fp, "  %-12s failing: %lu of %lu probes failed\n", "verdict", r->failures,
-			r->probes);
-	} else {
-		fprintf(fp, "  %-12s ok\n", "verdict");
-	}
-	if (r->flagged || r->suspect_successes) {
-		if (r->sender_rejects)
-			remedy_sender_side(remedy, sizeof(remedy), r->addr, strlen(r->addr), 1);
-		else
-			remedy_pipelining(remedy, sizeof(remedy), r->addr, strlen(r->addr));
-		fprintf(fp, "  %-12s %s\n", "remediation", remedy);
-	}
+	st = summary_verdict(r, text, sizeof(text));
+	fprintf(fp, "  %-12s %s%s%s\n", "verdict", colour ? state_colour(st) : "", text,
+		colour ? "\033[0m" : "");
+	if (summary_remediation(r, text, sizeof(text)))
+		fprintf(fp, "  %-12s %s\n", "remediation", text);
 	fputc('\n', fp);
 }
 
-void summary_print(FILE *fp, const struct engine *e)
+void summary_print(FILE *fp, const struct engine *e, int colour)
 {
 	const struct engine_stats *st = engine_stats(e);
 	struct corr_counts cc;
@@ -189,6 +221,6 @@ void summary_print(FILE *fp, const struct engine *e)
 	else
 		qsort(l.v, l.n, sizeof(*l.v), by_name);
 	for (size_t i = 0; i < l.n; i++)
-		print_relay(fp, l.v[i]);
+		print_relay(fp, l.v[i], colour);
 	free(l.v);
 }
