@@ -45,6 +45,10 @@ all: deps-build
 
 MILTER_SRC = $(wildcard milter/*.c)
 MILTER_OBJ = $(patsubst milter/%.c,$(O)/milter/%.o,$(MILTER_SRC))
+# The metrics endpoint (HTTP, libmicrohttpd) is the daemon's, outside common/.
+METRICS_OBJ = $(patsubst metrics/%.c,$(O)/metrics/%.o,$(wildcard metrics/*.c))
+HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+HTTPD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 programs: $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck
 
@@ -60,10 +64,14 @@ $(O)/common/%.o: common/%.c $(HEADERS)
 
 $(O)/milter/%.o: milter/%.c $(HEADERS) $(wildcard milter/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Imilter -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -Imilter -Imetrics -c -o $@ $<
 
-$(O)/probewatch: $(MILTER_OBJ) $(O)/libprobewatch.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) $(LIBS) $(TLS_LIBS)
+$(O)/metrics/%.o: metrics/%.c $(HEADERS) $(wildcard metrics/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(HTTPD_CFLAGS) -Imetrics -c -o $@ $<
+
+$(O)/probewatch: $(MILTER_OBJ) $(METRICS_OBJ) $(O)/libprobewatch.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) $(HTTPD_LIBS) $(LIBS) $(TLS_LIBS)
 
 $(O)/libprobewatch.a: $(LIB_OBJ)
 	@rm -f $@
@@ -149,7 +157,7 @@ sample-config: all
 man: all
 	$(O)/probewatch-scan --sample-config | scripts/gen-conf-man > man/probewatch.conf.5
 
-FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] metrics/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
 
 format:
 	clang-format -i $(FORMAT_FILES)

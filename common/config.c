@@ -6,6 +6,7 @@
 #include "pftime.h"
 #include "xmem.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -66,6 +67,12 @@ static const struct config_def config_defs[CF_COUNT] = {
 					"or pipelining_not_confirmed" },
 	[CF_PIPECHECK_INTERVAL] = { "pipecheck_interval", CT_DURATION, "1h", 1, 60, 7 * 86400,
 				    "at most one such check per server in this time" },
+	[CF_METRICS_LISTEN] = { "metrics_listen", CT_LISTEN, "", 0, 0, 0,
+				"Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. "
+				"127.0.0.1:9478, [::1]:9478); empty: off" },
+	[CF_METRICS_FILE] = { "metrics_file", CT_OPTPATH, "", 1, 0, 0,
+			      "the same metrics written to this file every 15 s (atomically, for "
+			      "node_exporter's textfile collector); empty: off" },
 };
 
 struct config {
@@ -82,6 +89,35 @@ static const struct {
 	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
+
+int config_listen_split(const char *v, char *addr, size_t size, int *port)
+{
+	const char *colon = strrchr(v, ':'), *a = v;
+	size_t alen;
+	unsigned char bin[16];
+	char *end;
+	long p;
+
+	if (colon == NULL)
+		return -1;
+	alen = (size_t)(colon - v);
+	if (alen >= 2 && v[0] == '[' && v[alen - 1] == ']') {
+		a = v + 1;
+		alen -= 2;
+	}
+	if (alen == 0 || alen >= size)
+		return -1;
+	memcpy(addr, a, alen);
+	addr[alen] = 0;
+	if (inet_pton(a == v ? AF_INET : AF_INET6, addr, bin) != 1)
+		return -1;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == 0 || *end || errno || p < 1 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
 
 int config_facility_code(const char *name)
 {
@@ -254,6 +290,22 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 		snprintf(why, whylen, "octal permissions from 0 to 0777 (e.g. 0660)");
 		return -1;
 	}
+	case CT_LISTEN: {
+		char addr[64];
+		int port;
+
+		if (*v == 0 || config_listen_split(v, addr, sizeof(addr), &port) == 0)
+			return 0;
+		snprintf(why, whylen,
+			 "empty, or ADDRESS:PORT with an IPv4 or [IPv6] address (e.g. "
+			 "127.0.0.1:9478)");
+		return -1;
+	}
+	case CT_OPTPATH:
+		if (*v == 0 || (v[0] == '/' && strlen(v) <= 1000 && !strpbrk(v, "\r\n")))
+			return 0;
+		snprintf(why, whylen, "empty, or an absolute path");
+		return -1;
 	case CT_TIMEZONE:
 		if (pftime_zone_valid(v) == 0)
 			return 0;

@@ -34,6 +34,8 @@ enum config_key {
 	CF_MILTER_SOCKET_GROUP,
 	CF_PIPECHECK_ON_SUSPICION,
 	CF_PIPECHECK_INTERVAL,
+	CF_METRICS_LISTEN,
+	CF_METRICS_FILE,
 	CF_COUNT
 };
 
@@ -48,6 +50,8 @@ enum config_type {
 	CT_TIMEZONE, /* empty, or a zone name such as Europe/Berlin */
 	CT_HEADER,   /* a header field name */
 	CT_MODE,     /* octal file permissions, 0 to 0777 */
+	CT_LISTEN,   /* empty (off), or ADDRESS:PORT with an IPv4 or [IPv6] literal */
+	CT_OPTPATH,  /* empty (off), or an absolute path */
 };
 
 struct config_def {
@@ -87,5 +91,7 @@ void config_write_sample(FILE *fp);
 
 /* The syslog(3) facility code of a name, -1 if unknown. */
 int config_facility_code(const char *name);
+/* A CT_LISTEN value split into its address literal and port; 0, or -1 if bad. */
+int config_listen_split(const char *v, char *addr, size_t size, int *port);
 
 #endif

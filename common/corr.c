@@ -384,6 +384,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 		r && pipelined && !v->cls.suspended && classify_is_pipelining_symptom(&v->cls);
 	if (v->cls.cls != FC_NONE) {
 		c->probe_failures++;
+		c->failures_by[v->cls.cls][v->cls.stage]++;
 		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
 		remember_failure(c, v);
 	}
@@ -486,4 +487,6 @@ void corr_counts(const struct corr *c, struct corr_counts *out)
 	out->rejects = c->rejects;
 	out->milter_rejects = c->milter_rejects;
 	out->sender_rejects = c->sender_rejects;
+	memcpy(out->failures_by, c->failures_by, sizeof(out->failures_by));
+	memcpy(out->refused_by, c->refused_by, sizeof(out->refused_by));
 }

@@ -100,7 +100,9 @@ struct corr_counts {
 	size_t queue_ids, recipients, relays, processes;
 	unsigned long dropped;
 	unsigned long probes, probe_failures, rejects, milter_rejects;
-	unsigned long sender_rejects; /* not in rejects (the recipients') */
+	unsigned long sender_rejects;                  /* not in rejects (the recipients') */
+	unsigned long failures_by[FC_COUNT][ST_COUNT]; /* failed probes by class and stage */
+	unsigned long refused_by[2][FC_COUNT]; /* refusals reported: [0] recipients, [1] senders */
 };
 void corr_counts(const struct corr *c, struct corr_counts *out);
 

@@ -40,6 +40,8 @@ struct corr {
 	size_t recent_next;
 	time_t last_expire;
 	unsigned long probes, probe_failures, rejects, milter_rejects, sender_rejects;
+	unsigned long failures_by[FC_COUNT][ST_COUNT]; /* probes, by class and stage */
+	unsigned long refused_by[2][FC_COUNT];         /* [sender?][class] of refusals */
 	int join_grace; /* seconds a reject waits for its other half; 0: none */
 	struct pending_reject pending[CORR_JOIN_MAX];
 	size_t npending;

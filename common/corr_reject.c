@@ -102,6 +102,7 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	struct probe_verdict *linked;
 
 	classify_reason(r->reason.p, r->reason.len, &cls);
+	c->refused_by[r->sender != 0][cls.cls]++;
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
 	if (linked && linked != scratch)
 		count_on_relay(c, r, linked);

@@ -6,6 +6,7 @@
 #include "autocheck.h"
 #include "diag.h"
 #include "follow.h"
+#include "metrics.h"
 #include "sink.h"
 #include "stats.h"
 #include "xmem.h"
@@ -23,6 +24,7 @@
 #define ALERT_QUEUE_MAX 4096
 #define SINK_POLL_MS    250
 #define LOG_POLL_MS     1000
+#define METRICS_FILE_S  15 /* how often metrics_file is rewritten */
 
 struct runtime {
 	struct config *cf;
@@ -30,7 +32,11 @@ struct runtime {
 	pthread_mutex_t lock; /* engine, follow_copy, counters below */
 	struct engine *engine;
 	struct follow_stats follow_copy;
-	unsigned long milter_errors;
+	unsigned long milter_errors, milter_sessions;
+	time_t metrics_written;
+	/* the sinks' counters as the sink thread last saw them, under req_lock */
+	struct sink_stats sink_copy[METRICS_SINKS_MAX];
+	size_t nsink_copy;
 	struct alertq *queue;
 	struct autocheck *autocheck; /* pipecheck on suspicion; from runtime_start on */
 	struct sinks *sinks;         /* owned by the sink thread once started */
@@ -134,6 +140,62 @@ void runtime_tag_settings(struct runtime *rt, int *tag, char *header, size_t siz
 	pthread_mutex_unlock(&rt->lock);
 }
 
+void runtime_count_milter_session(struct runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->milter_sessions++;
+	pthread_mutex_unlock(&rt->lock);
+}
+
+/*
+ * The metrics text.  The engine's part is copied under its lock; the
+ * sinks' counters are the copy the sink thread keeps (at most 250 ms old).
+ */
+char *runtime_metrics(struct runtime *rt, size_t *len)
+{
+	struct metrics_snapshot *m = xcalloc(1, sizeof(*m));
+	char *text;
+
+	pthread_mutex_lock(&rt->lock);
+	m->engine = *engine_stats(rt->engine);
+	corr_counts(engine_corr(rt->engine), &m->corr);
+	metrics_collect_relays(m, rt->engine);
+	m->milter_sessions = rt->milter_sessions;
+	m->milter_errors = rt->milter_errors;
+	m->checks_dropped = rt->autocheck ? autocheck_dropped(rt->autocheck) : 0;
+	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_lock(&rt->req_lock);
+	memcpy(m->sinks, rt->sink_copy, sizeof(m->sinks));
+	m->nsinks = rt->nsink_copy;
+	pthread_mutex_unlock(&rt->req_lock);
+	m->uptime = (long)(time(NULL) - rt->started);
+	text = metrics_render(m, len);
+	free(m);
+	return text;
+}
+
+/* metrics_file, every METRICS_FILE_S seconds (from the sink thread). */
+static void write_metrics_file(struct runtime *rt)
+{
+	char path[1100];
+	time_t now = time(NULL);
+	size_t len;
+	char *text;
+
+	if (now - rt->metrics_written < METRICS_FILE_S)
+		return;
+	rt->metrics_written = now;
+	pthread_mutex_lock(&rt->lock);
+	snprintf(path, sizeof(path), "%s", config_str(rt->cf, CF_METRICS_FILE));
+	pthread_mutex_unlock(&rt->lock);
+	if (path[0] == 0)
+		return;
+	text = runtime_metrics(rt, &len);
+	if (metrics_write_file(path, text, len) < 0)
+		msg_warn("cannot write metrics_file %s: %s", path, strerror(errno));
+	free(text);
+}
+
 void runtime_count_milter_error(struct runtime *rt)
 {
 	pthread_mutex_lock(&rt->lock);
@@ -234,8 +296,10 @@ static void sink_requests(struct runtime *rt)
 	}
 	if (reopen)
 		sinks_reopen(rt->sinks);
-	if (stats)
+	if (stats) {
 		sink_stats_alert(rt);
+		rt->metrics_written = 0; /* and metrics_file now */
+	}
 }
 
 static void *sink_thread(void *arg)
@@ -255,6 +319,10 @@ static void *sink_thread(void *arg)
 			sinks_retry(rt->sinks);
 		}
 		sink_requests(rt);
+		pthread_mutex_lock(&rt->req_lock);
+		rt->nsink_copy = sinks_stats(rt->sinks, rt->sink_copy, METRICS_SINKS_MAX);
+		pthread_mutex_unlock(&rt->req_lock);
+		write_metrics_file(rt);
 	}
 	sink_requests(rt);
 	if (sinks_retry(rt->sinks))

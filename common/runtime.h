@@ -39,6 +39,9 @@ void runtime_free(struct runtime *rt);
 struct engine *runtime_lock(struct runtime *rt);
 void runtime_unlock(struct runtime *rt);
 void runtime_count_milter_error(struct runtime *rt);
+void runtime_count_milter_session(struct runtime *rt);
+/* The Prometheus metrics text (metrics.h), from any thread; the caller frees it. */
+char *runtime_metrics(struct runtime *rt, size_t *len);
 /* tag_messages and tag_header as configured now (reload may change them). */
 void runtime_tag_settings(struct runtime *rt, int *tag, char *header, size_t size);
 

@@ -136,6 +136,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH | SMFIP_NOHDRS);
 		return SMFIS_CONTINUE;
 	}
+	if (host.count_session)
+		host.count_session(host.ctx);
 	host.tag_settings(host.ctx, &s->tag, s->tag_header, sizeof(s->tag_header));
 	/* Headers only to find a forged tag; without tagging, none at all. */
 	want |= s->tag ? 0 : SMFIP_NOHDRS;

@@ -32,7 +32,8 @@ struct milter_host {
 	void (*count_error)(void *ctx);
 	void (*tag_settings)(void *ctx, int *tag, char *header, size_t size);
 	void *ctx;
-	char hostname[256]; /* the MTA's name in milter-only alerts */
+	char hostname[256];               /* the MTA's name in milter-only alerts */
+	void (*count_session)(void *ctx); /* each connection Postfix opens; may be NULL */
 };
 
 #define MILTER_JOIN_GRACE 3   /* seconds a reject waits for the log's line, and back */

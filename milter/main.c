@@ -14,6 +14,7 @@
 #include "alert.h"
 #include "config.h"
 #include "diag.h"
+#include "httpd.h"
 #include "milter.h"
 #include "privs.h"
 #include "runtime.h"
@@ -24,6 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static char *render_metrics(void *rt, size_t *len)
+{
+	return runtime_metrics(rt, len);
+}
 
 static void usage(FILE *fp)
 {
@@ -41,6 +47,7 @@ int main(int argc, char **argv)
 	int noverrides = 0, foreground = 0, check = 0, problems = 0, ch, rc, pidfd;
 	struct config *cf;
 	struct runtime *rt;
+	struct metrics_httpd *metrics = NULL;
 	struct runtime_reload reload;
 
 	diag_init(argv[0]);
@@ -113,10 +120,16 @@ int main(int argc, char **argv)
 		milter_close();
 		return 1;
 	}
+	/* Metrics in libmicrohttpd's thread, started as the unprivileged user. */
+	if (*config_str(cf, CF_METRICS_LISTEN) &&
+	    (metrics = metrics_httpd_start(config_str(cf, CF_METRICS_LISTEN), render_metrics,
+					   rt)) == NULL)
+		msg_warn("going on without the metrics endpoint");
 	msg_info("started: following %s, milter on %s, alerts to %s", config_str(cf, CF_LOG_SOURCE),
 		 config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_ALERT_SINKS));
 	rc = milter_run(rt);
 	msg_info("stopping");
+	metrics_httpd_stop(metrics);
 	runtime_stop(rt);
 	runtime_free(rt);
 	pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);

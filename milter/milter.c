@@ -45,6 +45,11 @@ static void host_error(void *ctx)
 	runtime_count_milter_error(ctx);
 }
 
+static void host_session(void *ctx)
+{
+	runtime_count_milter_session(ctx);
+}
+
 static void host_tag_settings(void *ctx, int *tag, char *header, size_t size)
 {
 	runtime_tag_settings(ctx, tag, header, size);
@@ -197,7 +202,12 @@ void milter_close(void)
 
 int milter_run(struct runtime *rt)
 {
-	struct milter_host h = { host_lock, host_unlock, host_error, host_tag_settings, rt, "" };
+	struct milter_host h = { .lock = host_lock,
+				 .unlock = host_unlock,
+				 .count_error = host_error,
+				 .tag_settings = host_tag_settings,
+				 .ctx = rt,
+				 .count_session = host_session };
 	char *dot;
 	int rc;
 

@@ -99,7 +99,7 @@ static void h_tag(void *ctx, int *tag, char *header, size_t size)
 
 static int setup(void **state)
 {
-	struct milter_host h = { h_lock, h_unlock, h_error, h_tag, NULL, "mta" };
+	struct milter_host h = { h_lock, h_unlock, h_error, h_tag, NULL, "mta", NULL };
 
 	(void)state;
 	engine = test_engine(&got, NULL);
