@@ -118,9 +118,14 @@ void corr_free(struct corr *c)
 	free(c);
 }
 
-void corr_emit(struct corr *c, struct alert *a)
+void corr_set_count_only(struct corr *c, int count_only)
 {
-	c->emit(c->ctx, a);
+	c->count_only = count_only;
+}
+
+void corr_emit(struct corr *c, const char *event, struct alert *a)
+{
+	c->emit(c->ctx, event, a);
 	alert_free(a);
 }
 
@@ -303,7 +308,10 @@ static void corr_symptom(struct corr *c, struct relay *r, const struct pflog_eve
 
 	if (relay_note_symptom(r, ev->time.sec, rcpt, strlen(rcpt), c->p.pipelining_threshold,
 			       c->p.pipelining_window, &count))
-		corr_emit(c, corr_alert_pipelining(r, ev, count, c->p.pipelining_window));
+		corr_emit(c, "pipelining_suspected",
+			  c->count_only
+				  ? NULL
+				  : corr_alert_pipelining(r, ev, count, c->p.pipelining_window));
 }
 
 /* Intermediate failures logged before the final status line. */
@@ -383,7 +391,11 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 		r && pipelined && !v->cls.suspended && classify_is_pipelining_symptom(&v->cls);
 	if (v->cls.cls != FC_NONE) {
 		c->probe_failures++;
-		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
+		corr_emit(c, corr_probe_event(v),
+			  c->count_only
+				  ? NULL
+				  : corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit"
+									      : NULL));
 		remember_failure(c, v);
 	}
 	if (q)
@@ -395,7 +407,10 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 
 		if (relay_note_success(r, ev->time.sec, pipelined, c->p.pipelining_window,
 				       &previous))
-			corr_emit(c, corr_alert_recovered(r, ev, previous,
+			corr_emit(c, "relay_recovered",
+				  c->count_only ? NULL
+						: corr_alert_recovered(
+							  r, ev, previous,
 							  pipelined ? "window_clean"
 								    : "pipelining_discarded"));
 	}

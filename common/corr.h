@@ -11,6 +11,8 @@
  *   - per relay counters and the pipelining window (relay.c).
  * Alerts are handed to the emit callback one at a time; the callback
  * must not keep the alert, corr frees it when the callback returns.
+ * With corr_set_count_only() no alert is built: the callback is told
+ * only the event name (alert NULL), which is all a summary needs.
  * A corr is not locked: callers that share one across threads hold
  * their own lock around each call.
  */
@@ -65,13 +67,16 @@ struct reject_info {
 	int from_log, from_milter;
 };
 
-typedef void (*corr_emit_fn)(void *ctx, struct alert *alert);
+/* An alert is due: event is its name; alert is NULL when alerts are only counted. */
+typedef void (*corr_emit_fn)(void *ctx, const char *event, struct alert *alert);
 
 struct corr;
 
 struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx);
 void corr_set_params(struct corr *c, const struct corr_params *p);
 void corr_free(struct corr *c);
+/* Nonzero: build no alert documents, only name the events (see corr_emit_fn). */
+void corr_set_count_only(struct corr *c, int count_only);
 
 void corr_event(struct corr *c, const struct pflog_event *ev);
 

@@ -68,12 +68,15 @@ static void class_fields(struct alert *a, const struct classification *c)
 		alert_bool(a, "suspended", 1, KEEP);
 }
 
+const char *corr_probe_event(const struct probe_verdict *v)
+{
+	return v->cls.cls == FC_SUSPECT_SUCCESS ? "probe_suspect_success" : "probe_failed";
+}
+
 struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause)
 {
-	int suspect = v->cls.cls == FC_SUSPECT_SUCCESS;
-	struct alert *a = alert_new(suspect ? "probe_suspect_success" : "probe_failed",
-				    corr_probe_severity(&v->cls), &v->when, v->syslog_host,
-				    strlen(v->syslog_host));
+	struct alert *a = alert_new(corr_probe_event(v), corr_probe_severity(&v->cls), &v->when,
+				    v->syslog_host, strlen(v->syslog_host));
 
 	alert_text(a, "postfix_queueid", v->queue_id, strlen(v->queue_id), KEEP);
 	alert_text(a, "postfix_to", v->to, strlen(v->to), KEEP);

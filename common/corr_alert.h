@@ -9,6 +9,8 @@
 
 #include "corr.h"
 
+/* "probe_failed" or "probe_suspect_success": the event of a failed probe's alert. */
+const char *corr_probe_event(const struct probe_verdict *v);
 struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause);
 struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
 				const struct probe_verdict *linked);

@@ -32,6 +32,7 @@ struct corr {
 	struct corr_params p;
 	corr_emit_fn emit;
 	void *ctx;
+	int count_only;     /* name the events, build no alerts */
 	struct htab *queue; /* host NUL queue-id -> qinfo */
 	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
 	struct htab *proc;  /* host NUL program[pid] -> proc */
@@ -45,7 +46,8 @@ struct corr {
 	size_t npending;
 };
 
-void corr_emit(struct corr *c, struct alert *a);
+/* Hand one alert (NULL: only counted) to the callback and free it. */
+void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);
 void corr_reject_log(struct corr *c, const struct pflog_event *ev);

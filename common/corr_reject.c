@@ -75,9 +75,14 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	struct probe_verdict *scratch = NULL;
 	const struct probe_verdict *linked;
 
+	if (c->count_only) {
+		/* Nothing will read the alert: no class, no link, no document. */
+		corr_emit(c, "recipient_rejected", NULL);
+		return;
+	}
 	classify_reason(r->reason.p, r->reason.len, &cls);
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
-	corr_emit(c, corr_alert_reject(r, &cls, linked));
+	corr_emit(c, "recipient_rejected", corr_alert_reject(r, &cls, linked));
 	if (scratch)
 		corr_verdict_free(scratch);
 }

@@ -153,6 +153,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	e = engine_create(cf, print_alert, &s);
+	/* The report counts alerts: none is built. */
+	engine_count_only(e, s.summary);
 	if (nfiles == 0)
 		scan_fd(e, 0);
 	for (int i = 0; i < nfiles; i++) {
