@@ -1,5 +1,21 @@
 /*
  * alert - JSON alert construction and the size budget (see alert.h).
+ *
+ * jansson encodes every key and every value (json_dumpb with
+ * JSON_ENCODE_ANY); an alert keeps each member's encoding, "key":value,
+ * in one buffer, and alert_json() joins them as json_dumpb(JSON_COMPACT)
+ * joins an object's members: '{', members separated by ',', '}'.  The
+ * result is byte for byte what jansson writes for the same object (a unit
+ * test compares the two).  Knowing each member's length gives the size
+ * without rendering, so the budget is kept by dropping members and the
+ * document is written once.
+ *
+ * An alert cache (one per correlator) remembers the encodings of the
+ * texts it saw last: the same reason, relay, class names and remediation
+ * recur in alert after alert and are encoded once, by jansson, not once
+ * per alert.  It also keeps a freed alert for the next one, so building
+ * an alert allocates nothing once the cache is warm.  Alerts made with
+ * alert_new() have a small cache of their own.
  */
 #include "alert.h"
 #include "diag.h"
@@ -7,22 +23,78 @@
 #include "xmem.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ALERT_MAX_FIELDS  48
 #define ALERT_SHORT_FIELD 64
+#define ALERT_KEYS_MAX    128 /* distinct keys one cache knows */
+#define CACHE_SLOTS       4096
+#define CACHE_SLOTS_OWN   16
+#define INT_SLOTS         64
+
+enum member_kind {
+	M_STRING, /* the text is kept for the last resort of the budget */
+	M_OTHER,
+};
+
+struct member {
+	int key;  /* index in the cache's key table */
+	int rank; /* -1: dropped */
+	enum member_kind kind;
+	size_t off, len;   /* "key":value in buf */
+	size_t toff, tlen; /* M_STRING: the cleaned text in buf */
+};
+
+struct enc_slot {
+	uint64_t hash;
+	size_t tlen, elen; /* text, then its encoding, in mem */
+	char *mem;
+	size_t cap;
+};
+
+struct int_slot {
+	long long value;
+	int valid;
+	size_t len;
+	char enc[24];
+};
+
+struct alert_cache {
+	struct enc_slot *slot;
+	size_t nslots;
+	struct int_slot ints[INT_SLOTS];
+	/* Keys are the callers' string literals: by pointer, then by text. */
+	struct {
+		const char *ptr;
+		char *enc; /* "key" as jansson writes it */
+		size_t len;
+	} key[ALERT_KEYS_MAX];
+	int nkeys;
+	json_t *str, *num; /* reused for encoding */
+	char enc_true[8], enc_false[8], enc_null[8];
+	size_t len_true, len_false, len_null;
+	struct pftime last_time; /* the last stamp formatted, and its text */
+	char last_stamp[64];
+	size_t last_stamp_len;
+	int own;             /* belongs to one alert (alert_new) */
+	struct alert *spare; /* a freed alert, for the next one */
+};
 
 struct alert {
-	json_t *obj;
+	struct alert_cache *cache;
 	enum alert_severity sev;
 	char event[40];
 	size_t nfields;
-	struct {
-		const char *key; /* a string literal of the caller */
-		int rank;
-	} field[ALERT_MAX_FIELDS];
+	struct member field[ALERT_MAX_FIELDS];
+	uint64_t keyset[ALERT_KEYS_MAX / 64]; /* keys present, for replacement */
+	char *buf;                            /* member encodings and texts */
+	size_t used, cap;
+	char *out; /* the rendered document */
+	size_t outlen, outcap;
+	int rendered;
 };
 
 /* jansson reports only NULL; with cleaned input that means memory ran out. */
@@ -38,21 +110,253 @@ static json_t *json_checked(json_t *j)
 	return j;
 }
 
-static void alert_set(struct alert *a, const char *key, json_t *value, int rank)
+/* jansson's encoding of one value into dst (cap bytes); returns the length it needs. */
+static size_t encode_value(const json_t *v, char *dst, size_t cap, size_t flags)
 {
-	/* Keys are our own ASCII literals. */
-	json_object_set_new_nocheck(a->obj, key, json_checked(value));
-	/* Keys are string literals: the same key is the same pointer. */
-	for (size_t i = 0; i < a->nfields; i++)
-		if (a->field[i].key == key) {
-			a->field[i].rank = rank;
-			return;
-		}
-	if (a->nfields < ALERT_MAX_FIELDS) {
-		a->field[a->nfields].key = key;
-		a->field[a->nfields].rank = rank;
-		a->nfields++;
+	size_t need = json_dumpb(v, dst, cap, flags | JSON_ENCODE_ANY);
+
+	if (need == 0)
+		json_oom();
+	return need;
+}
+
+/* A jansson encoding into a fresh allocation. */
+static char *encode_dup(const json_t *v, size_t flags, size_t *len)
+{
+	char small[64];
+	size_t need = encode_value(v, small, sizeof(small), flags);
+	char *out = xmalloc(need + 1);
+
+	if (need <= sizeof(small))
+		memcpy(out, small, need);
+	else if (encode_value(v, out, need, flags) != need)
+		json_oom();
+	*len = need;
+	return out;
+}
+
+static void cache_init(struct alert_cache *c, size_t nslots, int own)
+{
+	json_t *t = json_true(), *f = json_false(), *n = json_null();
+
+	memset(c, 0, sizeof(*c));
+	c->nslots = nslots;
+	c->slot = xcalloc(nslots, sizeof(*c->slot));
+	c->own = own;
+	c->str = json_checked(json_string_nocheck(""));
+	c->num = json_checked(json_integer(0));
+	c->len_true = encode_value(t, c->enc_true, sizeof(c->enc_true), 0);
+	c->len_false = encode_value(f, c->enc_false, sizeof(c->enc_false), 0);
+	c->len_null = encode_value(n, c->enc_null, sizeof(c->enc_null), 0);
+	if (c->len_true > sizeof(c->enc_true) || c->len_false > sizeof(c->enc_false) ||
+	    c->len_null > sizeof(c->enc_null))
+		json_oom();
+}
+
+struct alert_cache *alert_cache_create(void)
+{
+	struct alert_cache *c = xmalloc(sizeof(*c));
+
+	cache_init(c, CACHE_SLOTS, 0);
+	return c;
+}
+
+static void alert_release(struct alert *a)
+{
+	free(a->buf);
+	free(a->out);
+	free(a);
+}
+
+void alert_cache_free(struct alert_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		free(c->slot[i].mem);
+	free(c->slot);
+	for (int i = 0; i < c->nkeys; i++)
+		free(c->key[i].enc);
+	json_decref(c->str);
+	json_decref(c->num);
+	if (c->spare)
+		alert_release(c->spare);
+	free(c);
+}
+
+/* 64-bit words at a time: the texts are short and mostly ASCII. */
+static uint64_t text_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
+	if (n) {
+		uint64_t w = 0;
+
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	return h;
+}
+
+/* jansson's encoding of a string, from the cache or made now. */
+static const char *encode_string(struct alert_cache *c, const char *t, size_t n, size_t *elen)
+{
+	uint64_t h = text_hash(t, n);
+	struct enc_slot *s = &c->slot[h & (c->nslots - 1)];
+	size_t need;
+
+	if (s->mem && s->hash == h && s->tlen == n && memcmp(s->mem, t, n) == 0) {
+		*elen = s->elen;
+		return s->mem + n;
+	}
+	/* Text that came through text_clean (or ours): valid UTF-8. */
+	if (json_string_setn_nocheck(c->str, t, n) < 0)
+		json_oom();
+	if (s->cap < 2 * n + 8) {
+		s->cap = 2 * n + 64;
+		free(s->mem);
+		s->mem = xmalloc(s->cap);
+	}
+	s->hash = h;
+	s->tlen = n;
+	memcpy(s->mem, t, n);
+	need = encode_value(c->str, s->mem + n, s->cap - n, 0);
+	if (need > s->cap - n) {
+		char *m = xmalloc(n + need);
+
+		memcpy(m, t, n);
+		if (encode_value(c->str, m + n, need, 0) != need)
+			json_oom();
+		free(s->mem);
+		s->mem = m;
+		s->cap = n + need;
+	}
+	s->elen = need;
+	*elen = need;
+	return s->mem + n;
+}
+
+static const char *encode_int(struct alert_cache *c, long long v, size_t *elen)
+{
+	struct int_slot *s = &c->ints[(unsigned long long)v % INT_SLOTS];
+
+	if (!s->valid || s->value != v) {
+		json_integer_set(c->num, (json_int_t)v);
+		s->len = encode_value(c->num, s->enc, sizeof(s->enc), 0);
+		if (s->len > sizeof(s->enc))
+			json_oom();
+		s->value = v;
+		s->valid = 1;
+	}
+	*elen = s->len;
+	return s->enc;
+}
+
+/* The key's index; its encoding is made the first time the key is seen. */
+static int key_index(struct alert_cache *c, const char *key)
+{
+	json_t *k;
+	int i;
+
+	for (i = 0; i < c->nkeys; i++)
+		if (c->key[i].ptr == key)
+			return i;
+	/* The same text under another pointer (another translation unit). */
+	for (i = 0; i < c->nkeys; i++)
+		if (strcmp(c->key[i].ptr, key) == 0)
+			return i;
+	if (c->nkeys == ALERT_KEYS_MAX)
+		msg_fatal("alert: more than %d distinct keys", ALERT_KEYS_MAX);
+	/* Keys are our own ASCII literals. */
+	k = json_checked(json_string_nocheck(key));
+	c->key[i].ptr = key;
+	c->key[i].enc = encode_dup(k, 0, &c->key[i].len);
+	json_decref(k);
+	c->nkeys++;
+	return i;
+}
+
+static size_t buf_reserve(struct alert *a, size_t n)
+{
+	if (a->used + n > a->cap) {
+		a->cap = 2 * (a->used + n) + 1024;
+		a->buf = xrealloc(a->buf, a->cap);
+	}
+	return a->used;
+}
+
+/* One member: "key":value from the value's encoding, and the text of a string. */
+static void alert_member(struct alert *a, const char *key, const char *enc, size_t elen,
+			 const char *text, size_t tlen, int rank)
+{
+	struct alert_cache *c = a->cache;
+	int k = key_index(c, key);
+	struct member *m = NULL;
+	size_t off;
+
+	if (a->keyset[k / 64] & (1ULL << (k % 64))) {
+		/* Set again: the value is replaced where it stands, as jansson does. */
+		for (size_t i = 0; i < a->nfields; i++)
+			if (a->field[i].key == k)
+				m = &a->field[i];
+	}
+	if (m == NULL) {
+		if (a->nfields == ALERT_MAX_FIELDS)
+			msg_fatal("alert: more than %d fields", ALERT_MAX_FIELDS);
+		m = &a->field[a->nfields++];
+		m->key = k;
+		a->keyset[k / 64] |= 1ULL << (k % 64);
+	}
+	off = buf_reserve(a, c->key[k].len + 1 + elen + tlen);
+	memcpy(a->buf + off, c->key[k].enc, c->key[k].len);
+	a->buf[off + c->key[k].len] = ':';
+	memcpy(a->buf + off + c->key[k].len + 1, enc, elen);
+	m->off = off;
+	m->len = c->key[k].len + 1 + elen;
+	m->rank = rank;
+	m->kind = text ? M_STRING : M_OTHER;
+	m->toff = off + m->len;
+	m->tlen = tlen;
+	if (tlen)
+		memcpy(a->buf + m->toff, text, tlen);
+	a->used = off + m->len + tlen;
+	a->rendered = 0;
+}
+
+/* A string member from valid UTF-8 text. */
+static void alert_string(struct alert *a, const char *key, const char *text, size_t n, int rank)
+{
+	size_t elen;
+	const char *enc = encode_string(a->cache, text, n, &elen);
+
+	alert_member(a, key, enc, elen, text, n, rank);
+}
+
+/* A member whose value jansson encodes as a whole (arrays, objects). */
+static void alert_json_value(struct alert *a, const char *key, json_t *v, int rank)
+{
+	char small[512];
+	size_t need = encode_value(v, small, sizeof(small), JSON_COMPACT);
+
+	if (need <= sizeof(small)) {
+		alert_member(a, key, small, need, NULL, 0, rank);
+	} else {
+		char *big = xmalloc(need);
+
+		if (encode_value(v, big, need, JSON_COMPACT) != need)
+			json_oom();
+		alert_member(a, key, big, need, NULL, 0, rank);
+		free(big);
+	}
+	json_decref(v);
 }
 
 void alert_init(void)
@@ -67,20 +371,37 @@ const char *alert_severity_name(enum alert_severity sev)
 
 void alert_time(struct alert *a, const char *key, const struct pftime *t, int rank)
 {
-	char buf[64];
-	size_t n = pftime_format(t, buf, sizeof(buf));
+	struct alert_cache *c = a->cache;
 
+	if (c->last_stamp_len == 0 || c->last_time.sec != t->sec || c->last_time.usec != t->usec ||
+	    c->last_time.utc_offset != t->utc_offset || c->last_time.has_frac != t->has_frac) {
+		c->last_time = *t;
+		c->last_stamp_len = pftime_format(t, c->last_stamp, sizeof(c->last_stamp));
+	}
 	/* Our own digits and punctuation: valid UTF-8 by construction. */
-	alert_set(a, key, json_stringn_nocheck(buf, n), rank);
+	alert_string(a, key, c->last_stamp, c->last_stamp_len, rank);
 }
 
-struct alert *alert_new(const char *event, enum alert_severity sev, const struct pftime *when,
-			const char *host, size_t host_len)
+struct alert *alert_new_cached(struct alert_cache *c, const char *event, enum alert_severity sev,
+			       const struct pftime *when, const char *host, size_t host_len)
 {
-	struct alert *a = xcalloc(1, sizeof(*a));
+	struct alert *a;
 
-	a->obj = json_checked(json_object());
+	if (c == NULL) {
+		c = xmalloc(sizeof(*c));
+		cache_init(c, CACHE_SLOTS_OWN, 1);
+	}
+	if ((a = c->spare) != NULL) {
+		c->spare = NULL;
+	} else {
+		a = xcalloc(1, sizeof(*a));
+	}
+	a->cache = c;
 	a->sev = sev;
+	a->nfields = 0;
+	a->used = 0;
+	a->rendered = 0;
+	memset(a->keyset, 0, sizeof(a->keyset));
 	snprintf(a->event, sizeof(a->event), "%s", event);
 	alert_time(a, "@timestamp", when, 0);
 	alert_const(a, "event", event, 0);
@@ -89,11 +410,26 @@ struct alert *alert_new(const char *event, enum alert_severity sev, const struct
 	return a;
 }
 
+struct alert *alert_new(const char *event, enum alert_severity sev, const struct pftime *when,
+			const char *host, size_t host_len)
+{
+	return alert_new_cached(NULL, event, sev, when, host, host_len);
+}
+
 void alert_free(struct alert *a)
 {
-	if (a) {
-		json_decref(a->obj);
-		free(a);
+	struct alert_cache *c;
+
+	if (a == NULL)
+		return;
+	c = a->cache;
+	if (c->own) {
+		alert_release(a);
+		alert_cache_free(c);
+	} else if (c->spare == NULL) {
+		c->spare = a;
+	} else {
+		alert_release(a);
 	}
 }
 
@@ -103,23 +439,31 @@ void alert_text(struct alert *a, const char *key, const char *text, size_t len, 
 	size_t n = text_clean(text ? text : "", text ? len : 0, buf, sizeof(buf), 0, NULL);
 
 	/* text_clean() made it valid UTF-8 already. */
-	alert_set(a, key, json_stringn_nocheck(buf, n), rank);
+	alert_string(a, key, buf, n, rank);
 }
 
 void alert_const(struct alert *a, const char *key, const char *text, int rank)
 {
-	/* probewatch's own text is ASCII; a NULL from jansson is out of memory. */
-	alert_set(a, key, json_string_nocheck(text), rank);
+	/* probewatch's own text is ASCII. */
+	alert_string(a, key, text, strlen(text), rank);
 }
 
 void alert_int(struct alert *a, const char *key, long long value, int rank)
 {
-	alert_set(a, key, json_integer(value), rank);
+	size_t elen;
+	const char *enc = encode_int(a->cache, value, &elen);
+
+	alert_member(a, key, enc, elen, NULL, 0, rank);
 }
 
 void alert_bool(struct alert *a, const char *key, int value, int rank)
 {
-	alert_set(a, key, json_boolean(value), rank);
+	struct alert_cache *c = a->cache;
+
+	if (value)
+		alert_member(a, key, c->enc_true, c->len_true, NULL, 0, rank);
+	else
+		alert_member(a, key, c->enc_false, c->len_false, NULL, 0, rank);
 }
 
 void alert_text_array(struct alert *a, const char *key, const char *const *texts,
@@ -131,14 +475,17 @@ void alert_text_array(struct alert *a, const char *key, const char *const *texts
 	for (size_t i = 0; i < n; i++) {
 		size_t len = text_clean(texts[i], lens[i], buf, sizeof(buf), 0, NULL);
 
-		json_array_append_new(arr, json_checked(json_stringn_nocheck(buf, len)));
+		if (json_array_append_new(arr, json_checked(json_stringn_nocheck(buf, len))))
+			json_oom();
 	}
-	alert_set(a, key, arr, rank);
+	alert_json_value(a, key, arr, rank);
 }
 
 void alert_set_null(struct alert *a, const char *key, int rank)
 {
-	alert_set(a, key, json_null(), rank);
+	struct alert_cache *c = a->cache;
+
+	alert_member(a, key, c->enc_null, c->len_null, NULL, 0, rank);
 }
 
 void alert_counters(struct alert *a, const char *key, const char *const *names,
@@ -147,9 +494,10 @@ void alert_counters(struct alert *a, const char *key, const char *const *names,
 	json_t *obj = json_checked(json_object());
 
 	for (size_t i = 0; i < n; i++)
-		json_object_set_new(obj, names[i],
-				    json_checked(json_integer((json_int_t)values[i])));
-	alert_set(a, key, obj, rank);
+		if (json_object_set_new(obj, names[i],
+					json_checked(json_integer((json_int_t)values[i]))))
+			json_oom();
+	alert_json_value(a, key, obj, rank);
 }
 
 const char *alert_event(const struct alert *a)
@@ -162,67 +510,98 @@ enum alert_severity alert_severity(const struct alert *a)
 	return a->sev;
 }
 
-/*
- * Compact JSON into one buffer sized for the budget; json_dumpb writes
- * straight into it, and says how much it needed when that was more.
- */
-static char *alert_dump(json_t *obj, size_t *lenp)
+/* The document's length with the members present: braces, members, commas. */
+static size_t alert_size(const struct alert *a)
 {
-	size_t size = ALERT_BUDGET + 256;
-	char *out = xmalloc(size + 1);
-	size_t need = json_dumpb(obj, out, size, JSON_COMPACT);
+	size_t total = 2, n = 0;
 
-	if (need == 0)
-		json_oom();
-	if (need > size) {
-		out = xrealloc(out, need + 1);
-		if (json_dumpb(obj, out, need, JSON_COMPACT) != need)
-			json_oom();
+	for (size_t i = 0; i < a->nfields; i++)
+		if (a->field[i].rank >= 0) {
+			total += a->field[i].len;
+			n++;
+		}
+	return total + (n ? n - 1 : 0);
+}
+
+/* Keep the budget: drop optional members by rank, then shorten long strings. */
+static void alert_fit(struct alert *a)
+{
+	size_t len = alert_size(a);
+	int truncated = 0;
+
+	while (len > ALERT_BUDGET) {
+		/* Drop the optional field of highest rank still present (the first such). */
+		size_t best = a->nfields;
+
+		for (size_t i = 0; i < a->nfields; i++)
+			if (a->field[i].rank > 0 &&
+			    (best == a->nfields || a->field[i].rank > a->field[best].rank))
+				best = i;
+		if (best == a->nfields)
+			break;
+		a->field[best].rank = -1;
+		if (!truncated) {
+			alert_bool(a, "truncated", 1, 0);
+			truncated = 1;
+		}
+		len = alert_size(a);
 	}
-	out[need] = 0;
-	*lenp = need;
-	return out;
+	if (len > ALERT_BUDGET) {
+		/* Only required fields left: shorten every long string. */
+		char buf[ALERT_SHORT_FIELD];
+		size_t nf = a->nfields;
+
+		for (size_t i = 0; i < nf; i++) {
+			struct member *m = &a->field[i];
+
+			if (m->rank >= 0 && m->kind == M_STRING && m->tlen > sizeof(buf)) {
+				size_t n = text_clean(a->buf + m->toff, m->tlen, buf, sizeof(buf),
+						      0, NULL);
+
+				alert_string(a, a->cache->key[m->key].ptr, buf, n, m->rank);
+			}
+		}
+	}
+}
+
+const char *alert_json(struct alert *a, size_t *lenp)
+{
+	size_t len, o = 0, n = 0;
+
+	if (!a->rendered) {
+		alert_fit(a);
+		len = alert_size(a);
+		if (a->outcap < len + 1) {
+			a->outcap = len + 1 > 4096 ? len + 1 : 4096;
+			free(a->out);
+			a->out = xmalloc(a->outcap);
+		}
+		a->out[o++] = '{';
+		for (size_t i = 0; i < a->nfields; i++) {
+			const struct member *m = &a->field[i];
+
+			if (m->rank < 0)
+				continue;
+			if (n++)
+				a->out[o++] = ',';
+			memcpy(a->out + o, a->buf + m->off, m->len);
+			o += m->len;
+		}
+		a->out[o++] = '}';
+		a->out[o] = 0;
+		a->outlen = o;
+		a->rendered = 1;
+	}
+	*lenp = a->outlen;
+	return a->out;
 }
 
 char *alert_render(struct alert *a, size_t *lenp)
 {
 	size_t len;
-	char *out = alert_dump(a->obj, &len);
+	const char *json = alert_json(a, &len);
 
-	while (len > ALERT_BUDGET) {
-		/* Drop the optional field of highest rank still present. */
-		size_t best = a->nfields;
-
-		for (size_t i = 0; i < a->nfields; i++)
-			if (a->field[i].rank > 0 && json_object_get(a->obj, a->field[i].key) &&
-			    (best == a->nfields || a->field[i].rank > a->field[best].rank))
-				best = i;
-		if (best == a->nfields)
-			break;
-		json_object_del(a->obj, a->field[best].key);
-		json_object_set_new(a->obj, "truncated", json_true());
-		free(out);
-		out = alert_dump(a->obj, &len);
-	}
-	if (len > ALERT_BUDGET) {
-		/* Only required fields left: shorten every long string. */
-		const char *key;
-		json_t *v;
-		char buf[ALERT_SHORT_FIELD];
-
-		json_object_foreach(a->obj, key, v)
-		{
-			if (json_is_string(v) && json_string_length(v) > sizeof(buf)) {
-				size_t n = text_clean(json_string_value(v), json_string_length(v),
-						      buf, sizeof(buf), 0, NULL);
-
-				json_string_setn(v, buf, n);
-			}
-		}
-		free(out);
-		out = alert_dump(a->obj, &len);
-	}
 	if (lenp)
 		*lenp = len;
-	return out;
+	return xmemdup(json, len);
 }

@@ -88,6 +88,7 @@ struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *c
 	c->rcpt = htab_create(p->max_entries, corr_verdict_free);
 	c->proc = htab_create(p->max_entries, free);
 	c->relays = relay_table_create(p->max_entries);
+	c->alerts = alert_cache_create();
 	return c;
 }
 
@@ -109,6 +110,7 @@ void corr_free(struct corr *c)
 	htab_free(c->proc);
 	relay_table_free(c->relays);
 	corr_pending_free(c);
+	alert_cache_free(c->alerts);
 	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++) {
 		free(c->recent[i].queue_id);
 		free(c->recent[i].reason);
@@ -309,9 +311,9 @@ static void corr_symptom(struct corr *c, struct relay *r, const struct pflog_eve
 	if (relay_note_symptom(r, ev->time.sec, rcpt, strlen(rcpt), c->p.pipelining_threshold,
 			       c->p.pipelining_window, &count))
 		corr_emit(c, "pipelining_suspected",
-			  c->count_only
-				  ? NULL
-				  : corr_alert_pipelining(r, ev, count, c->p.pipelining_window));
+			  c->count_only ? NULL
+					: corr_alert_pipelining(c->alerts, r, ev, count,
+								c->p.pipelining_window));
 }
 
 /* Intermediate failures logged before the final status line. */
@@ -392,10 +394,10 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	if (v->cls.cls != FC_NONE) {
 		c->probe_failures++;
 		corr_emit(c, corr_probe_event(v),
-			  c->count_only
-				  ? NULL
-				  : corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit"
-									      : NULL));
+			  c->count_only ? NULL
+					: corr_alert_probe(c->alerts, v,
+							   v->pipelining_symptom ? "pipelined_quit"
+										 : NULL));
 		remember_failure(c, v);
 	}
 	if (q)
@@ -410,7 +412,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 			corr_emit(c, "relay_recovered",
 				  c->count_only ? NULL
 						: corr_alert_recovered(
-							  r, ev, previous,
+							  c->alerts, r, ev, previous,
 							  pipelined ? "window_clean"
 								    : "pipelining_discarded"));
 	}

@@ -73,10 +73,11 @@ const char *corr_probe_event(const struct probe_verdict *v)
 	return v->cls.cls == FC_SUSPECT_SUCCESS ? "probe_suspect_success" : "probe_failed";
 }
 
-struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause)
+struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdict *v,
+			       const char *suspected_cause)
 {
-	struct alert *a = alert_new(corr_probe_event(v), corr_probe_severity(&v->cls), &v->when,
-				    v->syslog_host, strlen(v->syslog_host));
+	struct alert *a = alert_new_cached(ac, corr_probe_event(v), corr_probe_severity(&v->cls),
+					   &v->when, v->syslog_host, strlen(v->syslog_host));
 
 	alert_text(a, "postfix_queueid", v->queue_id, strlen(v->queue_id), KEEP);
 	alert_text(a, "postfix_to", v->to, strlen(v->to), KEEP);
@@ -104,11 +105,12 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 	return a;
 }
 
-struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
+struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
+				const struct classification *cls,
 				const struct probe_verdict *linked)
 {
-	struct alert *a = alert_new("recipient_rejected", corr_probe_severity(cls), &r->when,
-				    r->host.p, r->host.len);
+	struct alert *a = alert_new_cached(ac, "recipient_rejected", corr_probe_severity(cls),
+					   &r->when, r->host.p, r->host.len);
 
 	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
 	if (r->client_host.len)
@@ -137,11 +139,11 @@ struct alert *corr_alert_reject(const struct reject_info *r, const struct classi
 	return a;
 }
 
-struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
-				    size_t count, long window)
+struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
+				    const struct pflog_event *ev, size_t count, long window)
 {
-	struct alert *a = alert_new("pipelining_suspected", SEV_CRITICAL, &ev->time, ev->host.p,
-				    ev->host.len);
+	struct alert *a = alert_new_cached(ac, "pipelining_suspected", SEV_CRITICAL, &ev->time,
+					   ev->host.p, ev->host.len);
 	const char *rcpt[RELAY_RECIPIENTS_MAX];
 	size_t lens[RELAY_RECIPIENTS_MAX];
 	size_t n = relay_window_recipients(r, rcpt, RELAY_RECIPIENTS_MAX);
@@ -162,11 +164,12 @@ struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_ev
 	return a;
 }
 
-struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,
-				   unsigned long previous, const char *how)
+struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r,
+				   const struct pflog_event *ev, unsigned long previous,
+				   const char *how)
 {
-	struct alert *a =
-		alert_new("relay_recovered", SEV_INFO, &ev->time, ev->host.p, ev->host.len);
+	struct alert *a = alert_new_cached(ac, "relay_recovered", SEV_INFO, &ev->time, ev->host.p,
+					   ev->host.len);
 
 	relay_fields(a, r->host, r->addr, r->port);
 	alert_int(a, "previous_failures", (long long)previous, KEEP);

@@ -32,10 +32,11 @@ struct corr {
 	struct corr_params p;
 	corr_emit_fn emit;
 	void *ctx;
-	int count_only;     /* name the events, build no alerts */
-	struct htab *queue; /* host NUL queue-id -> qinfo */
-	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
-	struct htab *proc;  /* host NUL program[pid] -> proc */
+	struct alert_cache *alerts; /* encodings and memory reused from alert to alert */
+	int count_only;             /* name the events, build no alerts */
+	struct htab *queue;         /* host NUL queue-id -> qinfo */
+	struct htab *rcpt;          /* lowercased recipient -> probe_verdict */
+	struct htab *proc;          /* host NUL program[pid] -> proc */
 	struct relay_table *relays;
 	struct recent_failure recent[CORR_RECENT_FAILURES];
 	size_t recent_next;

@@ -82,7 +82,7 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	}
 	classify_reason(r->reason.p, r->reason.len, &cls);
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
-	corr_emit(c, "recipient_rejected", corr_alert_reject(r, &cls, linked));
+	corr_emit(c, "recipient_rejected", corr_alert_reject(c->alerts, r, &cls, linked));
 	if (scratch)
 		corr_verdict_free(scratch);
 }
