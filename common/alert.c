@@ -73,6 +73,9 @@ struct alert_cache {
 		size_t len;
 	} key[ALERT_KEYS_MAX];
 	int nkeys;
+	/* pointer -> index + 1, open addressing: most lookups are one probe */
+	const char *kptr[2 * ALERT_KEYS_MAX];
+	int kidx[2 * ALERT_KEYS_MAX];
 	json_t *str, *num; /* reused for encoding */
 	char enc_true[8], enc_false[8], enc_null[8];
 	size_t len_true, len_false, len_null;
@@ -263,24 +266,32 @@ static const char *encode_int(struct alert_cache *c, long long v, size_t *elen)
 /* The key's index; its encoding is made the first time the key is seen. */
 static int key_index(struct alert_cache *c, const char *key)
 {
+	size_t h = ((uintptr_t)key >> 3) * 0x9E3779B1u % (2 * ALERT_KEYS_MAX);
 	json_t *k;
 	int i;
 
-	for (i = 0; i < c->nkeys; i++)
-		if (c->key[i].ptr == key)
-			return i;
-	/* The same text under another pointer (another translation unit). */
+	while (c->kptr[h] != NULL) {
+		if (c->kptr[h] == key)
+			return c->kidx[h];
+		h = (h + 1) % (2 * ALERT_KEYS_MAX);
+	}
+	/* A new pointer; maybe the same text as a known key (another translation unit). */
 	for (i = 0; i < c->nkeys; i++)
 		if (strcmp(c->key[i].ptr, key) == 0)
-			return i;
-	if (c->nkeys == ALERT_KEYS_MAX)
-		msg_fatal("alert: more than %d distinct keys", ALERT_KEYS_MAX);
-	/* Keys are our own ASCII literals. */
-	k = json_checked(json_string_nocheck(key));
-	c->key[i].ptr = key;
-	c->key[i].enc = encode_dup(k, 0, &c->key[i].len);
-	json_decref(k);
-	c->nkeys++;
+			break;
+	if (i == c->nkeys) {
+		if (c->nkeys == ALERT_KEYS_MAX)
+			msg_fatal("alert: more than %d distinct keys", ALERT_KEYS_MAX);
+		/* Keys are our own ASCII literals. */
+		k = json_checked(json_string_nocheck(key));
+		c->key[i].ptr = key;
+		c->key[i].enc = encode_dup(k, 0, &c->key[i].len);
+		json_decref(k);
+		c->nkeys++;
+	}
+	/* At most 2 pointers per key fill half the table at most: there is room. */
+	c->kptr[h] = key;
+	c->kidx[h] = i;
 	return i;
 }
 
@@ -402,7 +413,12 @@ struct alert *alert_new_cached(struct alert_cache *c, const char *event, enum al
 	a->used = 0;
 	a->rendered = 0;
 	memset(a->keyset, 0, sizeof(a->keyset));
-	snprintf(a->event, sizeof(a->event), "%s", event);
+	{
+		size_t n = strnlen(event, sizeof(a->event) - 1);
+
+		memcpy(a->event, event, n);
+		a->event[n] = 0;
+	}
 	alert_time(a, "@timestamp", when, 0);
 	alert_const(a, "event", event, 0);
 	alert_const(a, "severity", alert_severity_name(sev), 0);

@@ -90,8 +90,36 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		hlen = 255;
 	if (alen > 64)
 		alen = 64;
-	n = snprintf(key, sizeof(key), "%.*s %.*s[%.*s]:%d", (int)mlen, mta, (int)hlen, host,
-		     (int)alen, addr, port);
+	/* "mta host[addr]:port", as snprintf would write it, without its cost. */
+	{
+		char *k = key, digits[12];
+		int nd = 0;
+		unsigned v = port < 0 ? 0u - (unsigned)port : (unsigned)port;
+
+		/* %.*s stops at a NUL: so do these. */
+		mlen = strnlen(mta, mlen);
+		hlen = strnlen(host, hlen);
+		alen = strnlen(addr, alen);
+		memcpy(k, mta, mlen);
+		k += mlen;
+		*k++ = ' ';
+		memcpy(k, host, hlen);
+		k += hlen;
+		*k++ = '[';
+		memcpy(k, addr, alen);
+		k += alen;
+		*k++ = ']';
+		*k++ = ':';
+		if (port < 0)
+			*k++ = '-';
+		do
+			digits[nd++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		while (nd)
+			*k++ = digits[--nd];
+		*k = 0;
+		n = (int)(k - key);
+	}
 	if ((r = htab_find(t->tab, key, (size_t)n)) != NULL) {
 		htab_enter(t->tab, key, (size_t)n, r, when->sec);
 		return r;
