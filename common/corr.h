@@ -37,7 +37,7 @@ enum probe_source {
 	PROBE_SOURCE_SENDMAIL_BV, /* sendmail -bv, through pickup */
 };
 
-/* One probe's outcome; strings are owned by the correlator. */
+/* One probe's outcome; strings are owned by the correlator (one block with it). */
 struct probe_verdict {
 	char *queue_id, *to, *orig_to, *from, *syslog_host;
 	char *relay_host, *relay_addr; /* NULL when the probe named no server */

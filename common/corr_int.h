@@ -13,12 +13,14 @@
 #define CORR_KEY_MAX         600
 #define CORR_JOIN_MAX        1024
 
-/* A failed probe remembered for linking by reason alone. */
+/* A failed probe remembered for linking by reason alone; the strings share mem. */
 struct recent_failure {
 	char *queue_id;
 	char *reason;
 	char *rcpt;
 	char *syslog_host;
+	char *mem; /* reused, grown when a longer failure comes */
+	size_t cap;
 };
 
 /* A reject waiting for its other half (log or milter), with its own copy of the text. */
@@ -50,6 +52,8 @@ struct corr {
 /* Hand one alert (NULL: only counted) to the callback and free it. */
 void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
+/* A verdict that knows only a queue ID (one allocation, corr_verdict_free). */
+struct probe_verdict *corr_verdict_queue_id(const char *queue_id);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);
 void corr_reject_log(struct corr *c, const struct pflog_event *ev);
 void corr_pending_free(struct corr *c);

@@ -62,8 +62,7 @@ static const struct probe_verdict *link_reject(struct corr *c, const struct reje
 		if (v && strcmp(v->queue_id, f->queue_id) == 0)
 			return v;
 		/* The verdict was replaced or expired: the queue ID alone still helps. */
-		*scratch = xcalloc(1, sizeof(**scratch));
-		(*scratch)->queue_id = xstrdup(f->queue_id);
+		*scratch = corr_verdict_queue_id(f->queue_id);
 		return *scratch;
 	}
 	return NULL;
