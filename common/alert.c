@@ -5,6 +5,8 @@
  * JSON_ENCODE_ANY); an alert keeps each member's encoding, "key":value,
  * in one buffer, and alert_json() joins them as json_dumpb(JSON_COMPACT)
  * joins an object's members: '{', members separated by ',', '}'.  The
+ * members are laid out that way as they come, so an alert that keeps all
+ * its members in order is rendered without a copy.  The
  * result is byte for byte what jansson writes for the same object (a unit
  * test compares the two).  Knowing each member's length gives the size
  * without rendering, so the budget is kept by dropping members and the
@@ -36,7 +38,7 @@
 #define INT_SLOTS         64
 
 enum member_kind {
-	M_STRING, /* the text is kept for the last resort of the budget */
+	M_STRING, /* a string; longer than ALERT_SHORT_FIELD, its text is kept */
 	M_OTHER,
 };
 
@@ -45,7 +47,7 @@ struct member {
 	int rank; /* -1: dropped */
 	enum member_kind kind;
 	size_t off, len;   /* "key":value in buf */
-	size_t toff, tlen; /* M_STRING: the cleaned text in buf */
+	size_t toff, tlen; /* a long M_STRING: the cleaned text in text */
 };
 
 struct enc_slot {
@@ -93,8 +95,11 @@ struct alert {
 	size_t nfields;
 	struct member field[ALERT_MAX_FIELDS];
 	uint64_t keyset[ALERT_KEYS_MAX / 64]; /* keys present, for replacement */
-	char *buf;                            /* member encodings and texts */
+	char *buf;                            /* '{' and the members, comma-separated, in order */
 	size_t used, cap;
+	int in_order; /* buf is the document but for its '}' */
+	char *text;   /* texts of long strings, for the last resort */
+	size_t tused, tcap;
 	char *out; /* the rendered document */
 	size_t outlen, outcap;
 	int rendered;
@@ -167,6 +172,7 @@ struct alert_cache *alert_cache_create(void)
 static void alert_release(struct alert *a)
 {
 	free(a->buf);
+	free(a->text);
 	free(a->out);
 	free(a);
 }
@@ -295,10 +301,11 @@ static int key_index(struct alert_cache *c, const char *key)
 	return i;
 }
 
+/* Room for n more bytes in buf and for the closing "}" and NUL. */
 static size_t buf_reserve(struct alert *a, size_t n)
 {
-	if (a->used + n > a->cap) {
-		a->cap = 2 * (a->used + n) + 1024;
+	if (a->used + n + 2 > a->cap) {
+		a->cap = 2 * (a->used + n + 2) + 1024;
 		a->buf = xrealloc(a->buf, a->cap);
 	}
 	return a->used;
@@ -325,8 +332,12 @@ static void alert_member(struct alert *a, const char *key, const char *enc, size
 		m = &a->field[a->nfields++];
 		m->key = k;
 		a->keyset[k / 64] |= 1ULL << (k % 64);
+	} else {
+		a->in_order = 0; /* the new bytes are not where the member stands */
 	}
-	off = buf_reserve(a, c->key[k].len + 1 + elen + tlen);
+	off = buf_reserve(a, 1 + c->key[k].len + 1 + elen);
+	if (a->nfields > 1 || m != &a->field[0])
+		a->buf[off++] = ',';
 	memcpy(a->buf + off, c->key[k].enc, c->key[k].len);
 	a->buf[off + c->key[k].len] = ':';
 	memcpy(a->buf + off + c->key[k].len + 1, enc, elen);
@@ -334,11 +345,18 @@ static void alert_member(struct alert *a, const char *key, const char *enc, size
 	m->len = c->key[k].len + 1 + elen;
 	m->rank = rank;
 	m->kind = text ? M_STRING : M_OTHER;
-	m->toff = off + m->len;
-	m->tlen = tlen;
-	if (tlen)
-		memcpy(a->buf + m->toff, text, tlen);
-	a->used = off + m->len + tlen;
+	m->tlen = 0;
+	if (text && tlen > ALERT_SHORT_FIELD) {
+		if (a->tused + tlen > a->tcap) {
+			a->tcap = 2 * (a->tused + tlen) + 512;
+			a->text = xrealloc(a->text, a->tcap);
+		}
+		m->toff = a->tused;
+		m->tlen = tlen;
+		memcpy(a->text + m->toff, text, tlen);
+		a->tused += tlen;
+	}
+	a->used = off + m->len;
 	a->rendered = 0;
 }
 
@@ -410,7 +428,11 @@ struct alert *alert_new_cached(struct alert_cache *c, const char *event, enum al
 	a->cache = c;
 	a->sev = sev;
 	a->nfields = 0;
-	a->used = 0;
+	buf_reserve(a, 1);
+	a->buf[0] = '{';
+	a->used = 1;
+	a->in_order = 1;
+	a->tused = 0;
 	a->rendered = 0;
 	memset(a->keyset, 0, sizeof(a->keyset));
 	{
@@ -556,6 +578,7 @@ static void alert_fit(struct alert *a)
 		if (best == a->nfields)
 			break;
 		a->field[best].rank = -1;
+		a->in_order = 0;
 		if (!truncated) {
 			alert_bool(a, "truncated", 1, 0);
 			truncated = 1;
@@ -571,7 +594,7 @@ static void alert_fit(struct alert *a)
 			struct member *m = &a->field[i];
 
 			if (m->rank >= 0 && m->kind == M_STRING && m->tlen > sizeof(buf)) {
-				size_t n = text_clean(a->buf + m->toff, m->tlen, buf, sizeof(buf),
+				size_t n = text_clean(a->text + m->toff, m->tlen, buf, sizeof(buf),
 						      0, NULL);
 
 				alert_string(a, a->cache->key[m->key].ptr, buf, n, m->rank);
@@ -582,34 +605,40 @@ static void alert_fit(struct alert *a)
 
 const char *alert_json(struct alert *a, size_t *lenp)
 {
-	size_t len, o = 0, n = 0;
-
 	if (!a->rendered) {
 		alert_fit(a);
-		len = alert_size(a);
-		if (a->outcap < len + 1) {
-			a->outcap = len + 1 > 4096 ? len + 1 : 4096;
-			free(a->out);
-			a->out = xmalloc(a->outcap);
-		}
-		a->out[o++] = '{';
-		for (size_t i = 0; i < a->nfields; i++) {
-			const struct member *m = &a->field[i];
+		if (a->in_order) {
+			/* The members as they came: close the object where it is. */
+			a->buf[a->used] = '}';
+			a->buf[a->used + 1] = 0;
+			a->outlen = a->used + 1;
+		} else {
+			size_t len = alert_size(a), o = 0, n = 0;
 
-			if (m->rank < 0)
-				continue;
-			if (n++)
-				a->out[o++] = ',';
-			memcpy(a->out + o, a->buf + m->off, m->len);
-			o += m->len;
+			if (a->outcap < len + 1) {
+				a->outcap = len + 1 > 4096 ? len + 1 : 4096;
+				free(a->out);
+				a->out = xmalloc(a->outcap);
+			}
+			a->out[o++] = '{';
+			for (size_t i = 0; i < a->nfields; i++) {
+				const struct member *m = &a->field[i];
+
+				if (m->rank < 0)
+					continue;
+				if (n++)
+					a->out[o++] = ',';
+				memcpy(a->out + o, a->buf + m->off, m->len);
+				o += m->len;
+			}
+			a->out[o++] = '}';
+			a->out[o] = 0;
+			a->outlen = o;
 		}
-		a->out[o++] = '}';
-		a->out[o] = 0;
-		a->outlen = o;
 		a->rendered = 1;
 	}
 	*lenp = a->outlen;
-	return a->out;
+	return a->in_order ? a->buf : a->out;
 }
 
 char *alert_render(struct alert *a, size_t *lenp)
