@@ -114,6 +114,20 @@ void corr_free(struct corr *c)
 	free(c);
 }
 
+void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out)
+{
+	if (len && len == c->memo_len && memcmp(reason, c->memo_reason, len) == 0) {
+		*out = c->memo_cls;
+		return;
+	}
+	classify_reason(reason, len, out);
+	if (len && len <= CORR_CLASSIFY_MEMO) {
+		memcpy(c->memo_reason, reason, len);
+		c->memo_len = len;
+		c->memo_cls = *out;
+	}
+}
+
 void corr_set_count_only(struct corr *c, int count_only)
 {
 	c->count_only = count_only;
@@ -417,7 +431,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	if (ev->status == PST_DELIVERABLE)
 		classify_success(ev->reason.p, ev->reason.len, &t.cls);
 	else
-		classify_reason(ev->reason.p, ev->reason.len, &t.cls);
+		corr_classify(c, ev->reason.p, ev->reason.len, &t.cls);
 	r = probe_relay(c, ev, &name);
 	if (r) {
 		f[nf++] = (struct vstr){ { r->host, 0 }, 0, &t.relay_host };
@@ -477,7 +491,7 @@ static void corr_attempt(struct corr *c, const struct pflog_event *ev)
 	a = &q->attempt[q->nattempts++];
 	a->host = dup_str(ev->relay.host, 255);
 	a->addr = dup_str(ev->relay.addr, 64);
-	classify_reason(ev->reason.p, ev->reason.len, &a->cls);
+	corr_classify(c, ev->reason.p, ev->reason.len, &a->cls);
 	a->pipelined = delivery_pipelined(c, ev, 0);
 }
 

@@ -26,17 +26,34 @@ static void relay_fields(struct alert *a, const char *host, const char *addr, in
 		alert_int(a, "postfix_relay_port", port, KEEP);
 }
 
-/* The full text once per window, a short one on each failed probe. */
+/*
+ * The full text once per window, a short one on each failed probe.  The
+ * short one is the same for every probe to one server: the last is kept
+ * (per thread: each engine builds its alerts under its own lock).
+ */
 static void remediation(struct alert *a, const char *addr, int full)
 {
+	static _Thread_local struct {
+		char addr[80];
+		char text[1024];
+		int valid;
+	} last;
 	char text[1024];
-	size_t alen = addr ? strlen(addr) : 0;
+	const char *ad = addr ? addr : "";
+	size_t alen = strlen(ad);
 
-	if (full)
-		remedy_pipelining(text, sizeof(text), addr ? addr : "", alen);
-	else
-		remedy_pipelining_short(text, sizeof(text), addr ? addr : "", alen);
-	alert_const(a, "remediation", text, R_REMEDY);
+	if (full) {
+		remedy_pipelining(text, sizeof(text), ad, alen);
+		alert_const(a, "remediation", text, R_REMEDY);
+		return;
+	}
+	if (!last.valid || alen >= sizeof(last.addr) || memcmp(last.addr, ad, alen + 1) != 0) {
+		remedy_pipelining_short(last.text, sizeof(last.text), ad, alen);
+		last.valid = alen < sizeof(last.addr);
+		if (last.valid)
+			memcpy(last.addr, ad, alen + 1);
+	}
+	alert_const(a, "remediation", last.text, R_REMEDY);
 }
 
 enum alert_severity corr_probe_severity(const struct classification *c)

@@ -12,6 +12,7 @@
 #define CORR_RECENT_FAILURES 256
 #define CORR_KEY_MAX         600
 #define CORR_JOIN_MAX        1024
+#define CORR_CLASSIFY_MEMO   512 /* reasons longer than this are classified each time */
 
 /* A failed probe remembered for linking by reason alone; the strings share mem. */
 struct recent_failure {
@@ -36,9 +37,13 @@ struct corr {
 	void *ctx;
 	struct alert_cache *alerts; /* encodings and memory reused from alert to alert */
 	int count_only;             /* name the events, build no alerts */
-	struct htab *queue;         /* host NUL queue-id -> qinfo */
-	struct htab *rcpt;          /* lowercased recipient -> probe_verdict */
-	struct htab *proc;          /* host NUL program[pid] -> proc */
+	/* The last reason classified: a failure repeats its text line after line. */
+	char memo_reason[CORR_CLASSIFY_MEMO];
+	size_t memo_len; /* 0: none */
+	struct classification memo_cls;
+	struct htab *queue; /* host NUL queue-id -> qinfo */
+	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
+	struct htab *proc;  /* host NUL program[pid] -> proc */
 	struct relay_table *relays;
 	struct recent_failure recent[CORR_RECENT_FAILURES];
 	size_t recent_next;
@@ -52,6 +57,8 @@ struct corr {
 /* Hand one alert (NULL: only counted) to the callback and free it. */
 void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
+/* classify_reason(), remembering the last answer. */
+void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out);
 /* A verdict that knows only a queue ID (one allocation, corr_verdict_free). */
 struct probe_verdict *corr_verdict_queue_id(const char *queue_id);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);

@@ -79,7 +79,7 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 		corr_emit(c, "recipient_rejected", NULL);
 		return;
 	}
-	classify_reason(r->reason.p, r->reason.len, &cls);
+	corr_classify(c, r->reason.p, r->reason.len, &cls);
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
 	corr_emit(c, "recipient_rejected", corr_alert_reject(c->alerts, r, &cls, linked));
 	if (scratch)

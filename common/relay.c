@@ -120,11 +120,27 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		*k = 0;
 		n = (int)(k - key);
 	}
+	if (port != 0) {
+		/* One lookup: found, it becomes the newest; absent, it is made here. */
+		int created;
+		void **slot = htab_upsert(t->tab, key, (size_t)n, when->sec, &created);
+
+		if (!created)
+			return *slot;
+		r = xcalloc(1, sizeof(*r));
+		r->mta = xmemdup(mta, mlen);
+		r->host = xmemdup(host, hlen);
+		r->addr = xmemdup(addr, alen);
+		r->port = port;
+		r->first_seen = r->last_seen = *when;
+		*slot = r;
+		return r;
+	}
 	if ((r = htab_find(t->tab, key, (size_t)n)) != NULL) {
 		htab_enter(t->tab, key, (size_t)n, r, when->sec);
 		return r;
 	}
-	if (port == 0) {
+	{
 		struct same_host s = { key, (size_t)(strrchr(key, ':') - key), NULL };
 
 		htab_walk_newest_first(t->tab, match_host_addr, &s);
