@@ -50,12 +50,16 @@ struct member {
 	size_t toff, tlen; /* a long M_STRING: the cleaned text in text */
 };
 
+/* One text as given, the text cleaned (when asked), then jansson's encoding, in mem. */
 struct enc_slot {
 	uint64_t hash;
-	size_t tlen, elen; /* text, then its encoding, in mem */
+	size_t rlen, tlen, elen;
+	int clean;
 	char *mem;
 	size_t cap;
 };
+
+#define CACHE_RAW_MAX 1024 /* longer texts are not remembered */
 
 struct int_slot {
 	long long value;
@@ -67,6 +71,7 @@ struct int_slot {
 struct alert_cache {
 	struct enc_slot *slot;
 	size_t nslots;
+	struct enc_slot long_slot; /* for a text too long to remember */
 	struct int_slot ints[INT_SLOTS];
 	/* Keys are the callers' string literals: by pointer, then by text. */
 	struct {
@@ -183,6 +188,7 @@ void alert_cache_free(struct alert_cache *c)
 		return;
 	for (size_t i = 0; i < c->nslots; i++)
 		free(c->slot[i].mem);
+	free(c->long_slot.mem);
 	free(c->slot);
 	for (int i = 0; i < c->nkeys; i++)
 		free(c->key[i].enc);
@@ -215,42 +221,70 @@ static uint64_t text_hash(const char *p, size_t n)
 	return h;
 }
 
-/* jansson's encoding of a string, from the cache or made now. */
-static const char *encode_string(struct alert_cache *c, const char *t, size_t n, size_t *elen)
+/*
+ * jansson's encoding of a string, from the cache or made now.  With clean,
+ * raw is untrusted and goes through text_clean() first (a text seen
+ * before is not cleaned again); without, it is valid UTF-8 already.
+ * *text is the string itself.  The results stay valid until the next call.
+ */
+static const char *encode_string(struct alert_cache *c, const char *raw, size_t rlen, int clean,
+				 const char **text, size_t *tlen, size_t *elen)
 {
-	uint64_t h = text_hash(t, n);
-	struct enc_slot *s = &c->slot[h & (c->nslots - 1)];
-	size_t need;
+	char buf[ALERT_FIELD_MAX];
+	const char *t = raw;
+	size_t n = rlen, keep = rlen, need;
+	uint64_t h = 0;
+	struct enc_slot *s;
 
-	if (s->mem && s->hash == h && s->tlen == n && memcmp(s->mem, t, n) == 0) {
-		*elen = s->elen;
-		return s->mem + n;
+	if (rlen <= CACHE_RAW_MAX) {
+		h = text_hash(raw, rlen) ^ (uint64_t)clean;
+		s = &c->slot[h & (c->nslots - 1)];
+		if (s->mem && s->hash == h && s->rlen == rlen && s->clean == clean &&
+		    memcmp(s->mem, raw, rlen) == 0) {
+			*text = s->mem + s->rlen;
+			*tlen = s->tlen;
+			*elen = s->elen;
+			return s->mem + s->rlen + s->tlen;
+		}
+	} else {
+		/* Too long to remember: a slot that is never looked up. */
+		s = &c->long_slot;
+		keep = 0;
+	}
+	if (clean) {
+		n = text_clean(raw, rlen, buf, sizeof(buf), 0, NULL);
+		t = buf;
 	}
 	/* Text that came through text_clean (or ours): valid UTF-8. */
 	if (json_string_setn_nocheck(c->str, t, n) < 0)
 		json_oom();
-	if (s->cap < 2 * n + 8) {
-		s->cap = 2 * n + 64;
+	/* The slot is about to be overwritten: the text must not live in it. */
+	if (s->cap < keep + 2 * n + 8) {
+		s->cap = keep + 2 * n + 64;
 		free(s->mem);
 		s->mem = xmalloc(s->cap);
 	}
-	s->hash = h;
-	s->tlen = n;
-	memcpy(s->mem, t, n);
-	need = encode_value(c->str, s->mem + n, s->cap - n, 0);
-	if (need > s->cap - n) {
-		char *m = xmalloc(n + need);
-
-		memcpy(m, t, n);
-		if (encode_value(c->str, m + n, need, 0) != need)
-			json_oom();
+	need = encode_value(c->str, s->mem + keep + n, s->cap - keep - n, 0);
+	if (need > s->cap - keep - n) {
+		s->cap = keep + n + need;
 		free(s->mem);
-		s->mem = m;
-		s->cap = n + need;
+		s->mem = xmalloc(s->cap);
+		if (encode_value(c->str, s->mem + keep + n, need, 0) != need)
+			json_oom();
 	}
+	memcpy(s->mem, raw, keep);
+	memcpy(s->mem + keep, t, n);
+	s->hash = h;
+	s->rlen = keep;
+	s->tlen = n;
 	s->elen = need;
+	s->clean = clean;
+	if (s == &c->long_slot)
+		s->hash = 0, s->rlen = 0;
+	*text = s->mem + keep;
+	*tlen = n;
 	*elen = need;
-	return s->mem + n;
+	return s->mem + keep + n;
 }
 
 static const char *encode_int(struct alert_cache *c, long long v, size_t *elen)
@@ -360,13 +394,15 @@ static void alert_member(struct alert *a, const char *key, const char *enc, size
 	a->rendered = 0;
 }
 
-/* A string member from valid UTF-8 text. */
-static void alert_string(struct alert *a, const char *key, const char *text, size_t n, int rank)
+/* A string member: untrusted text is cleaned (clean), ours is valid UTF-8. */
+static void alert_string(struct alert *a, const char *key, const char *raw, size_t rlen, int clean,
+			 int rank)
 {
-	size_t elen;
-	const char *enc = encode_string(a->cache, text, n, &elen);
+	const char *text;
+	size_t tlen, elen;
+	const char *enc = encode_string(a->cache, raw, rlen, clean, &text, &tlen, &elen);
 
-	alert_member(a, key, enc, elen, text, n, rank);
+	alert_member(a, key, enc, elen, text, tlen, rank);
 }
 
 /* A member whose value jansson encodes as a whole (arrays, objects). */
@@ -408,7 +444,7 @@ void alert_time(struct alert *a, const char *key, const struct pftime *t, int ra
 		c->last_stamp_len = pftime_format(t, c->last_stamp, sizeof(c->last_stamp));
 	}
 	/* Our own digits and punctuation: valid UTF-8 by construction. */
-	alert_string(a, key, c->last_stamp, c->last_stamp_len, rank);
+	alert_string(a, key, c->last_stamp, c->last_stamp_len, 0, rank);
 }
 
 struct alert *alert_new_cached(struct alert_cache *c, const char *event, enum alert_severity sev,
@@ -473,17 +509,14 @@ void alert_free(struct alert *a)
 
 void alert_text(struct alert *a, const char *key, const char *text, size_t len, int rank)
 {
-	char buf[ALERT_FIELD_MAX];
-	size_t n = text_clean(text ? text : "", text ? len : 0, buf, sizeof(buf), 0, NULL);
-
-	/* text_clean() made it valid UTF-8 already. */
-	alert_string(a, key, buf, n, rank);
+	/* Cleaned and capped (text_clean) unless the cache knows this text already. */
+	alert_string(a, key, text ? text : "", text ? len : 0, 1, rank);
 }
 
 void alert_const(struct alert *a, const char *key, const char *text, int rank)
 {
 	/* probewatch's own text is ASCII. */
-	alert_string(a, key, text, strlen(text), rank);
+	alert_string(a, key, text, strlen(text), 0, rank);
 }
 
 void alert_int(struct alert *a, const char *key, long long value, int rank)
@@ -597,7 +630,7 @@ static void alert_fit(struct alert *a)
 				size_t n = text_clean(a->text + m->toff, m->tlen, buf, sizeof(buf),
 						      0, NULL);
 
-				alert_string(a, a->cache->key[m->key].ptr, buf, n, m->rank);
+				alert_string(a, a->cache->key[m->key].ptr, buf, n, 0, m->rank);
 			}
 		}
 	}

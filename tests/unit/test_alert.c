@@ -224,11 +224,12 @@ static void test_same_bytes_as_jansson(void **state)
 	struct alert_cache *c = alert_cache_create();
 	const char *texts[] = { "one", "t\"wo" };
 	size_t lens[] = { 3, 4 };
-	char big[400], name[32];
+	char big[400], huge[2000], name[32];
 	struct pair p;
 
 	(void)state;
 	memset(big, 'x', sizeof(big));
+	memset(huge, 'y', sizeof(huge));
 	/* Many alerts through one cache: hits, misses and evictions. */
 	for (int i = 0; i < 3000; i++) {
 		pair_start(&p, c, i % 2 ? "mta" : hostile, i % 2 ? 3 : sizeof(hostile) - 1);
@@ -239,6 +240,15 @@ static void test_same_bytes_as_jansson(void **state)
 		pair_text(&p, "postfix_to", "again", 5); /* replaced where it stands */
 		if (i % 5 == 0)
 			pair_text(&p, "long", big, sizeof(big));
+		if (i % 7 == 0) {
+			/* Too long to remember; the same bytes as our own text are not capped. */
+			pair_text(&p, "huge", huge, sizeof(huge) - (size_t)(i % 3));
+			big[sizeof(big) - 1] = 0;
+			alert_const(p.a, "mine", big, 2);
+			json_object_set_new(p.ref, "mine", json_string(big));
+			pair_text(&p, "theirs", big, sizeof(big) - 1);
+			big[sizeof(big) - 1] = 'x';
+		}
 		alert_bool(p.a, "flag", i % 2, 3);
 		json_object_set_new(p.ref, "flag", json_boolean(i % 2));
 		alert_set_null(p.a, "smtp_stage", 0);
