@@ -189,6 +189,7 @@ static char *dup_str(struct pf_str s, size_t cap)
 /*
  * The strings of one verdict, laid out behind it in one allocation: each
  * from the log (capped, NUL as '?', as dup_str) or a C string (as xstrdup).
+ * The log's fields all point into the one line of the event.
  */
 struct vstr {
 	struct pf_str s;
@@ -201,15 +202,25 @@ static struct probe_verdict *verdict_alloc(struct vstr *f, size_t n,
 {
 	size_t total = sizeof(struct probe_verdict);
 	struct probe_verdict *v;
+	const char *lo = NULL, *hi = NULL;
+	int nul;
 	char *p;
 
 	for (size_t i = 0; i < n; i++) {
-		if (f[i].cap == 0)
+		if (f[i].cap == 0) {
 			f[i].s.len = strlen(f[i].s.p);
-		else if (f[i].s.len > f[i].cap)
-			f[i].s.len = f[i].cap;
+		} else {
+			if (f[i].s.len > f[i].cap)
+				f[i].s.len = f[i].cap;
+			if (f[i].s.len && (lo == NULL || f[i].s.p < lo))
+				lo = f[i].s.p;
+			if (f[i].s.len && (hi == NULL || f[i].s.p + f[i].s.len > hi))
+				hi = f[i].s.p + f[i].s.len;
+		}
 		total += f[i].s.len + 1;
 	}
+	/* One look over the line's span for a NUL, not one per field. */
+	nul = lo && memchr(lo, 0, (size_t)(hi - lo)) != NULL;
 	v = xmalloc(total);
 	*v = *tmpl;
 	p = (char *)(v + 1);
@@ -218,7 +229,14 @@ static struct probe_verdict *verdict_alloc(struct vstr *f, size_t n,
 		char **d = (char **)((char *)v + ((char *)f[i].dst - (char *)tmpl));
 
 		*d = p;
-		p += copy_str(p, f[i].s, f[i].s.len) + 1;
+		if (nul) {
+			p += copy_str(p, f[i].s, f[i].s.len) + 1;
+		} else {
+			if (f[i].s.len)
+				memcpy(p, f[i].s.p, f[i].s.len);
+			p[f[i].s.len] = 0;
+			p += f[i].s.len + 1;
+		}
 	}
 	return v;
 }
