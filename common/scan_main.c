@@ -19,12 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define READ_BUFFER  (1 << 20)
 #define MAX_LINE     (64 * 1024)
 #define WRITE_BUFFER (1 << 20)
+#define MAP_WINDOW   (8 << 20) /* of a regular file, mapped at a time */
 
 struct scan {
 	int summary;
@@ -55,6 +57,68 @@ static void usage(FILE *fp)
 		    "  --sample-config print the documented sample configuration and exit\n");
 }
 
+/*
+ * The lines of a regular file through a moving read-only mapping: the
+ * kernel copies nothing, and at most MAP_WINDOW bytes of the file are
+ * mapped at once (memory stays bounded).  Lines are split as lreader does:
+ * a line longer than MAX_LINE is counted once as overlong, an unterminated
+ * last line is a line unless it is too long, and a file that grows while
+ * it is read is read on.  Returns 0, having read nothing, when the input
+ * cannot be mapped (a pipe, a terminal): then read(2) it is.
+ */
+static int scan_mapped(struct engine *e, int fd)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t start = lseek(fd, 0, SEEK_CUR), base, size;
+	int skipping = 0;
+	struct stat st;
+
+	if (pg <= 0 || start < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (size = st.st_size; start < size;) {
+		size_t len;
+		const char *m, *p, *end, *nl;
+
+		base = start - start % pg;
+		len = size - base > MAP_WINDOW ? MAP_WINDOW : (size_t)(size - base);
+		m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, base);
+		if (m == MAP_FAILED) {
+			if (start == 0 && !skipping)
+				return 0;
+			msg_fatal("cannot map the input: %s", strerror(errno));
+		}
+		p = m + (start - base);
+		end = m + len;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			size_t n = (size_t)(nl - p);
+
+			if (skipping || n > MAX_LINE)
+				engine_count_overlong(e);
+			else
+				engine_line(e, p, n);
+			skipping = 0;
+			p = nl + 1;
+		}
+		start = base + (p - m);
+		if (end - p > MAX_LINE && !skipping) {
+			/* Too long to be a log line: find its end. */
+			skipping = 1;
+		}
+		if (skipping)
+			start = base + (off_t)len;
+		if (base + (off_t)len == size && fstat(fd, &st) == 0 && st.st_size > size) {
+			size = st.st_size; /* grown meanwhile: read on */
+		} else if (base + (off_t)len == size) {
+			/* The end: an unterminated last line, unless too long. */
+			if (p < end && !skipping)
+				engine_line(e, p, (size_t)(end - p));
+			start = size;
+		}
+		munmap((void *)m, len);
+	}
+	return 1;
+}
+
 static void scan_fd(struct engine *e, int fd)
 {
 	struct lreader *r = lreader_create(fd, READ_BUFFER, MAX_LINE);
@@ -62,6 +126,10 @@ static void scan_fd(struct engine *e, int fd)
 	size_t len;
 	enum lreader_status st;
 
+	if (scan_mapped(e, fd)) {
+		lreader_free(r);
+		return;
+	}
 	while ((st = lreader_next(r, &line, &len)) != LR_AGAIN) {
 		if (st == LR_LINE)
 			engine_line(e, line, len);
