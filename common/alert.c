@@ -36,6 +36,7 @@
 #define CACHE_SLOTS       4096
 #define CACHE_SLOTS_OWN   16
 #define INT_SLOTS         64
+#define LIT_SLOTS         64
 
 enum member_kind {
 	M_STRING, /* a string; longer than ALERT_SHORT_FIELD, its text is kept */
@@ -61,6 +62,13 @@ struct enc_slot {
 
 #define CACHE_RAW_MAX 1024 /* longer texts are not remembered */
 
+/* A text that never changes, by its address: its text and encoding in mem. */
+struct lit_slot {
+	const char *ptr;
+	size_t tlen, elen;
+	char *mem;
+};
+
 struct int_slot {
 	long long value;
 	int valid;
@@ -73,6 +81,7 @@ struct alert_cache {
 	size_t nslots;
 	struct enc_slot long_slot; /* for a text too long to remember */
 	struct int_slot ints[INT_SLOTS];
+	struct lit_slot lits[LIT_SLOTS];
 	/* Keys are the callers' string literals: by pointer, then by text. */
 	struct {
 		const char *ptr;
@@ -189,6 +198,8 @@ void alert_cache_free(struct alert_cache *c)
 	for (size_t i = 0; i < c->nslots; i++)
 		free(c->slot[i].mem);
 	free(c->long_slot.mem);
+	for (size_t i = 0; i < LIT_SLOTS; i++)
+		free(c->lits[i].mem);
 	free(c->slot);
 	for (int i = 0; i < c->nkeys; i++)
 		free(c->key[i].enc);
@@ -479,7 +490,7 @@ struct alert *alert_new_cached(struct alert_cache *c, const char *event, enum al
 	}
 	alert_time(a, "@timestamp", when, 0);
 	alert_const(a, "event", event, 0);
-	alert_const(a, "severity", alert_severity_name(sev), 0);
+	alert_literal(a, "severity", alert_severity_name(sev), 0);
 	alert_text(a, "host", host, host_len, 0);
 	return a;
 }
@@ -517,6 +528,28 @@ void alert_const(struct alert *a, const char *key, const char *text, int rank)
 {
 	/* probewatch's own text is ASCII. */
 	alert_string(a, key, text, strlen(text), 0, rank);
+}
+
+void alert_literal(struct alert *a, const char *key, const char *text, int rank)
+{
+	struct alert_cache *c = a->cache;
+	struct lit_slot *s = &c->lits[((uintptr_t)text >> 3) * 0x9E3779B1u % LIT_SLOTS];
+
+	if (s->ptr != text) {
+		const char *t, *enc;
+		size_t tlen, elen;
+
+		/* probewatch's own text is ASCII. */
+		enc = encode_string(c, text, strlen(text), 0, &t, &tlen, &elen);
+		free(s->mem);
+		s->mem = xmalloc(tlen + elen);
+		memcpy(s->mem, t, tlen);
+		memcpy(s->mem + tlen, enc, elen);
+		s->ptr = text;
+		s->tlen = tlen;
+		s->elen = elen;
+	}
+	alert_member(a, key, s->mem + s->tlen, s->elen, s->mem, s->tlen, rank);
 }
 
 void alert_int(struct alert *a, const char *key, long long value, int rank)

@@ -53,6 +53,11 @@ void alert_free(struct alert *a);
 void alert_text(struct alert *a, const char *key, const char *text, size_t len, int rank);
 /* probewatch's own text (class names, remediation): not capped. */
 void alert_const(struct alert *a, const char *key, const char *text, int rank);
+/*
+ * The same for text that never changes while the program runs (a string
+ * literal, a name from a static table): remembered by its address.
+ */
+void alert_literal(struct alert *a, const char *key, const char *text, int rank);
 void alert_int(struct alert *a, const char *key, long long value, int rank);
 void alert_bool(struct alert *a, const char *key, int value, int rank);
 void alert_set_null(struct alert *a, const char *key, int rank);

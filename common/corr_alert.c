@@ -76,9 +76,9 @@ static void class_fields(struct alert *a, const struct classification *c)
 {
 	const char *stage = smtp_stage_name(c->stage);
 
-	alert_const(a, "failure_class", failure_class_name(c->cls), KEEP);
+	alert_literal(a, "failure_class", failure_class_name(c->cls), KEEP);
 	if (stage)
-		alert_const(a, "smtp_stage", stage, KEEP);
+		alert_literal(a, "smtp_stage", stage, KEEP);
 	else
 		alert_set_null(a, "smtp_stage", KEEP);
 	if (c->suspended)
@@ -103,7 +103,7 @@ struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdic
 	if (v->from)
 		alert_text(a, "postfix_from", v->from, strlen(v->from), R_CONTEXT);
 	if (v->source != PROBE_SOURCE_UNKNOWN)
-		alert_const(a, "probe_source", probe_source_name(v->source), R_EXTRA);
+		alert_literal(a, "probe_source", probe_source_name(v->source), R_EXTRA);
 	if (v->relay_host)
 		relay_fields(a, v->relay_host, v->relay_addr, v->relay_port);
 	if (v->conn_use)
@@ -116,7 +116,7 @@ struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdic
 	    v->cls.cls != FC_DNS)
 		alert_bool(a, "pipelining_discarded", !v->pipelined, R_EXTRA);
 	if (suspected_cause) {
-		alert_const(a, "suspected_cause", suspected_cause, KEEP);
+		alert_literal(a, "suspected_cause", suspected_cause, KEEP);
 		remediation(a, v->relay_addr, 0);
 	}
 	return a;
@@ -152,7 +152,7 @@ struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
 	}
-	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
+	alert_literal(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;
 }
 
@@ -176,7 +176,7 @@ struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *
 	alert_time(a, "first_seen", &first, KEEP);
 	alert_time(a, "last_seen", &ev->time, KEEP);
 	alert_text_array(a, "recipients", rcpt, lens, n, R_CONTEXT);
-	alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
+	alert_literal(a, "suspected_cause", "pipelined_quit", KEEP);
 	remediation(a, r->addr, 1);
 	return a;
 }
@@ -190,6 +190,6 @@ struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r
 
 	relay_fields(a, r->host, r->addr, r->port);
 	alert_int(a, "previous_failures", (long long)previous, KEEP);
-	alert_const(a, "recovery", how, KEEP);
+	alert_literal(a, "recovery", how, KEEP);
 	return a;
 }

@@ -3,7 +3,8 @@
  *
  * Each function returns a new alert (alert_free) filled with the fields of
  * one event kind, in the postfix-grok-patterns vocabulary, made with the
- * correlator's alert cache.
+ * correlator's alert cache.  suspected_cause and how are string literals
+ * (alert_literal).
  */
 #ifndef PW_CORR_ALERT_H
 #define PW_CORR_ALERT_H
