@@ -223,9 +223,19 @@ static uint64_t text_hash(const char *p, size_t n)
 		h ^= h >> 32;
 	}
 	if (n) {
-		uint64_t w = 0;
+		/* The last 1 to 7 bytes without a variable-length copy. */
+		uint64_t w;
 
-		memcpy(&w, p, n);
+		if (n >= 4) {
+			uint32_t lo, hi;
+
+			memcpy(&lo, p, 4);
+			memcpy(&hi, p + n - 4, 4);
+			w = (uint64_t)lo | (uint64_t)hi << 32;
+		} else {
+			w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+			    (uint64_t)(unsigned char)p[n - 1] << 16;
+		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	h ^= h >> 29;

@@ -51,10 +51,21 @@ static uint64_t htab_hash(const char *key, size_t len)
 		h ^= h >> 29;
 	}
 	if (len) {
-		uint64_t w = 0;
+		/* The last 1 to 7 bytes without a variable-length copy. */
+		uint64_t w;
 
-		memcpy(&w, key, len);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		if (len >= 4) {
+			uint32_t lo, hi;
+
+			memcpy(&lo, key, 4);
+			memcpy(&hi, key + len - 4, 4);
+			w = (uint64_t)lo | (uint64_t)hi << 32;
+		} else {
+			w = (uint64_t)(unsigned char)key[0] |
+			    (uint64_t)(unsigned char)key[len / 2] << 8 |
+			    (uint64_t)(unsigned char)key[len - 1] << 16;
+		}
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	/* The bucket is the low bits: fold the high ones in. */
 	h ^= h >> 32;
