@@ -367,8 +367,8 @@ static void corr_symptom(struct corr *c, struct relay *r, const struct pflog_eve
 {
 	size_t count;
 
-	if (relay_note_symptom(r, ev->time.sec, rcpt, strlen(rcpt), c->p.pipelining_threshold,
-			       c->p.pipelining_window, &count))
+	if (relay_note_symptom(r, ev->time.sec, rcpt, rcpt ? strlen(rcpt) : 0,
+			       c->p.pipelining_threshold, c->p.pipelining_window, &count))
 		corr_emit(c, "pipelining_suspected",
 			  c->count_only ? NULL
 					: corr_alert_pipelining(c->alerts, r, ev, count,
@@ -458,7 +458,11 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	} else if (name.p) {
 		f[nf++] = (struct vstr){ name, 255, &t.relay_host };
 	}
-	v = verdict_alloc(f, nf, &t);
+	/*
+	 * Only counted: the verdict would serve the alerts' links alone (and
+	 * the milter, which never counts only), so none is kept.
+	 */
+	v = c->count_only ? &t : verdict_alloc(f, nf, &t);
 	if (r)
 		relay_count_probe(r, &v->cls, &ev->time);
 	/* The probe's own connection pipelined and died at MAIL or RCPT. */
@@ -471,12 +475,13 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 					: corr_alert_probe(c->alerts, v,
 							   v->pipelining_symptom ? "pipelined_quit"
 										 : NULL));
-		remember_failure(c, v);
+		if (!c->count_only)
+			remember_failure(c, v);
 	}
 	if (q)
-		corr_replay_attempts(c, q, ev, v->to);
+		corr_replay_attempts(c, q, ev, c->count_only ? NULL : v->to);
 	if (v->pipelining_symptom)
-		corr_symptom(c, r, ev, v->to);
+		corr_symptom(c, r, ev, c->count_only ? NULL : v->to);
 	if (v->cls.cls == FC_NONE && r) {
 		unsigned long previous;
 
@@ -489,7 +494,8 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 							  pipelined ? "window_clean"
 								    : "pipelining_discarded"));
 	}
-	htab_enter(c->rcpt, key, corr_rcpt_key(key, v->to, strlen(v->to)), v, ev->time.sec);
+	if (!c->count_only)
+		htab_enter(c->rcpt, key, corr_rcpt_key(key, v->to, strlen(v->to)), v, ev->time.sec);
 }
 
 static void corr_attempt(struct corr *c, const struct pflog_event *ev)

@@ -211,7 +211,8 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 	size_t slot = (r->win_head + r->win_len) % r->win_cap;
 
 	r->win_time[slot] = when;
-	r->win_rcpt[slot] = xmemdup(rcpt, rlen > 255 ? 255 : rlen);
+	/* No recipient when alerts are only counted: nothing will list them. */
+	r->win_rcpt[slot] = rcpt ? xmemdup(rcpt, rlen > 255 ? 255 : rlen) : NULL;
 	r->win_len++;
 	r->last_symptom = when;
 	if (r->flagged)

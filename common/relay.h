@@ -60,7 +60,7 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when);
 
 /*
- * A pipelining symptom at 'when' for 'rcpt'.  Returns 1 when a
+ * A pipelining symptom at 'when' for 'rcpt' (NULL: not kept).  Returns 1 when a
  * pipelining_suspected alert is due (threshold reached, none raised for
  * this relay within the window); *count is the number in the window.
  */
