@@ -85,7 +85,7 @@ struct alert_cache {
 	/* Keys are the callers' string literals: by pointer, then by text. */
 	struct {
 		const char *ptr;
-		char *enc; /* "key" as jansson writes it */
+		char *enc; /* "key" as jansson writes it, and ':' */
 		size_t len;
 	} key[ALERT_KEYS_MAX];
 	int nkeys;
@@ -346,7 +346,10 @@ static int key_index(struct alert_cache *c, const char *key)
 		/* Keys are our own ASCII literals. */
 		k = json_checked(json_string_nocheck(key));
 		c->key[i].ptr = key;
+		/* jansson's "key", and the ':' that follows it in a member */
 		c->key[i].enc = encode_dup(k, 0, &c->key[i].len);
+		c->key[i].enc = xrealloc(c->key[i].enc, c->key[i].len + 1);
+		c->key[i].enc[c->key[i].len++] = ':';
 		json_decref(k);
 		c->nkeys++;
 	}
@@ -390,14 +393,13 @@ static void alert_member(struct alert *a, const char *key, const char *enc, size
 	} else {
 		a->in_order = 0; /* the new bytes are not where the member stands */
 	}
-	off = buf_reserve(a, 1 + c->key[k].len + 1 + elen);
+	off = buf_reserve(a, 1 + c->key[k].len + elen);
 	if (a->nfields > 1 || m != &a->field[0])
 		a->buf[off++] = ',';
 	memcpy(a->buf + off, c->key[k].enc, c->key[k].len);
-	a->buf[off + c->key[k].len] = ':';
-	memcpy(a->buf + off + c->key[k].len + 1, enc, elen);
+	memcpy(a->buf + off + c->key[k].len, enc, elen);
 	m->off = off;
-	m->len = c->key[k].len + 1 + elen;
+	m->len = c->key[k].len + elen;
 	m->rank = rank;
 	m->kind = text ? M_STRING : M_OTHER;
 	m->tlen = 0;
