@@ -5,12 +5,11 @@
  * JSON_ENCODE_ANY); an alert keeps each member's encoding, "key":value,
  * in one buffer, and alert_json() joins them as json_dumpb(JSON_COMPACT)
  * joins an object's members: '{', members separated by ',', '}'.  The
- * members are laid out that way as they come, so an alert that keeps all
- * its members in order is rendered without a copy.  The
  * result is byte for byte what jansson writes for the same object (a unit
- * test compares the two).  Knowing each member's length gives the size
- * without rendering, so the budget is kept by dropping members and the
- * document is written once.
+ * test compares the two).  The members are laid out that way as they
+ * come, so an alert that keeps all of them in order is rendered without a
+ * copy.  Knowing each member's length gives the size without rendering:
+ * the budget is kept by dropping members, and the document is written once.
  *
  * An alert cache (one per correlator) remembers the encodings of the
  * texts it saw last: the same reason, relay, class names and remediation
@@ -89,7 +88,7 @@ struct alert_cache {
 		size_t len;
 	} key[ALERT_KEYS_MAX];
 	int nkeys;
-	/* pointer -> index + 1, open addressing: most lookups are one probe */
+	/* key pointer -> index, open addressing (NULL: free): mostly one probe */
 	const char *kptr[2 * ALERT_KEYS_MAX];
 	int kidx[2 * ALERT_KEYS_MAX];
 	json_t *str, *num; /* reused for encoding */
