@@ -237,8 +237,12 @@ static uint64_t text_hash(const char *p, size_t n)
 		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
-	h ^= h >> 29;
-	return h;
+	/* Every bit into the low ones that pick the slot (MurmurHash3's finalizer). */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 /*

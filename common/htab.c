@@ -67,10 +67,12 @@ static uint64_t htab_hash(const char *key, size_t len)
 		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
-	/* The bucket is the low bits: fold the high ones in. */
-	h ^= h >> 32;
+	/* The bucket is the low bits: every bit into them (MurmurHash3's finalizer). */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 29);
+	return h ^ (h >> 33);
 }
 
 struct htab *htab_create(size_t max_entries, htab_free_fn free_value)
