@@ -279,6 +279,9 @@ static const char *encode_string(struct alert_cache *c, const char *raw, size_t 
 		n = text_clean(raw, rlen, buf, sizeof(buf), 0, NULL);
 		t = buf;
 	}
+	/* Invalid until filled: the slot must never match half made. */
+	s->hash = 0;
+	s->rlen = (size_t)-1;
 	/* Text that came through text_clean (or ours): valid UTF-8. */
 	if (json_string_setn_nocheck(c->str, t, n) < 0)
 		json_oom();
@@ -298,13 +301,11 @@ static const char *encode_string(struct alert_cache *c, const char *raw, size_t 
 	}
 	memcpy(s->mem, raw, keep);
 	memcpy(s->mem + keep, t, n);
-	s->hash = h;
-	s->rlen = keep;
 	s->tlen = n;
 	s->elen = need;
 	s->clean = clean;
-	if (s == &c->long_slot)
-		s->hash = 0, s->rlen = 0;
+	s->hash = h;
+	s->rlen = keep;
 	*text = s->mem + keep;
 	*tlen = n;
 	*elen = need;

@@ -308,6 +308,7 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 	}
 	*used = (size_t)got;
 	if ((size_t)got <= PFTIME_CACHE_KEY) {
+		c->key_len = 0; /* no match while the copy is made */
 		memcpy(c->key, p, (size_t)got);
 		c->key_used = (size_t)got;
 		c->key_len = 1;

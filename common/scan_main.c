@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,24 @@ static void usage(FILE *fp)
 }
 
 /*
+ * A file that shrinks while it is mapped (copytruncate) makes the pages
+ * past its new end raise SIGBUS: the rest of the file is gone, as a read
+ * would have found, and the scan of it stops there.
+ */
+static sigjmp_buf scan_bus;
+static volatile sig_atomic_t scan_bus_armed;
+static const char *volatile scan_window; /* mapped now */
+static volatile size_t scan_window_len;
+
+static void scan_on_sigbus(int sig)
+{
+	if (scan_bus_armed)
+		siglongjmp(scan_bus, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
  * The lines of a regular file through a moving read-only mapping: the
  * kernel copies nothing, and at most MAP_WINDOW bytes of the file are
  * mapped at once (memory stays bounded).  Lines are split as lreader does:
@@ -66,7 +86,7 @@ static void usage(FILE *fp)
  * it is read is read on.  Returns 0, having read nothing, when the input
  * cannot be mapped (a pipe, a terminal): then read(2) it is.
  */
-static int scan_mapped(struct engine *e, int fd)
+static int scan_windows(struct engine *e, int fd)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	off_t start = lseek(fd, 0, SEEK_CUR), base, size;
@@ -87,6 +107,8 @@ static int scan_mapped(struct engine *e, int fd)
 				return 0;
 			msg_fatal("cannot map the input: %s", strerror(errno));
 		}
+		scan_window_len = len;
+		scan_window = m;
 		p = m + (start - base);
 		end = m + len;
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -114,9 +136,35 @@ static int scan_mapped(struct engine *e, int fd)
 				engine_line(e, p, (size_t)(end - p));
 			start = size;
 		}
+		scan_window = NULL;
 		munmap((void *)m, len);
 	}
 	return 1;
+}
+
+static int scan_mapped(struct engine *e, int fd)
+{
+	struct sigaction sa, old;
+	int done;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = scan_on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(scan_bus, 1)) {
+		scan_bus_armed = 0;
+		if (scan_window)
+			munmap((void *)scan_window, scan_window_len);
+		scan_window = NULL;
+		sigaction(SIGBUS, &old, NULL);
+		msg_warn("the input shrank while it was read: the rest of it is gone");
+		return 1;
+	}
+	scan_bus_armed = 1;
+	done = scan_windows(e, fd);
+	scan_bus_armed = 0;
+	sigaction(SIGBUS, &old, NULL);
+	return done;
 }
 
 static void scan_fd(struct engine *e, int fd)
