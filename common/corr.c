@@ -60,21 +60,19 @@ static void qinfo_free(void *p)
 	free(q);
 }
 
+/* The verdict and its strings are one allocation. */
 void corr_verdict_free(void *p)
 {
-	struct probe_verdict *v = p;
+	free(p);
+}
 
-	free(v->queue_id);
-	free(v->to);
-	free(v->orig_to);
-	free(v->from);
-	free(v->syslog_host);
-	free(v->relay_host);
-	free(v->relay_addr);
-	free(v->dsn);
-	free(v->status);
-	free(v->reason);
-	free(v);
+struct probe_verdict *corr_verdict_queue_id(const char *queue_id)
+{
+	size_t n = strlen(queue_id);
+	struct probe_verdict *v = xcalloc(1, sizeof(*v) + n + 1);
+
+	v->queue_id = memcpy((char *)(v + 1), queue_id, n + 1);
+	return v;
 }
 
 struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx)
@@ -88,6 +86,7 @@ struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *c
 	c->rcpt = htab_create(p->max_entries, corr_verdict_free);
 	c->proc = htab_create(p->max_entries, free);
 	c->relays = relay_table_create(p->max_entries);
+	c->alerts = alert_cache_create();
 	return c;
 }
 
@@ -109,18 +108,34 @@ void corr_free(struct corr *c)
 	htab_free(c->proc);
 	relay_table_free(c->relays);
 	corr_pending_free(c);
-	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++) {
-		free(c->recent[i].queue_id);
-		free(c->recent[i].reason);
-		free(c->recent[i].rcpt);
-		free(c->recent[i].syslog_host);
-	}
+	alert_cache_free(c->alerts);
+	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++)
+		free(c->recent[i].mem);
 	free(c);
 }
 
-void corr_emit(struct corr *c, struct alert *a)
+void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out)
 {
-	c->emit(c->ctx, a);
+	if (len && len == c->memo_len && memcmp(reason, c->memo_reason, len) == 0) {
+		*out = c->memo_cls;
+		return;
+	}
+	classify_reason(reason, len, out);
+	if (len && len <= CORR_CLASSIFY_MEMO) {
+		memcpy(c->memo_reason, reason, len);
+		c->memo_len = len;
+		c->memo_cls = *out;
+	}
+}
+
+void corr_set_count_only(struct corr *c, int count_only)
+{
+	c->count_only = count_only;
+}
+
+void corr_emit(struct corr *c, const char *event, struct alert *a)
+{
+	c->emit(c->ctx, event, a);
 	alert_free(a);
 }
 
@@ -169,6 +184,61 @@ static char *dup_str(struct pf_str s, size_t cap)
 
 	copy_str(d, s, n);
 	return d;
+}
+
+/*
+ * The strings of one verdict, laid out behind it in one allocation: each
+ * from the log (capped, NUL as '?', as dup_str) or a C string (as xstrdup).
+ * The log's fields all point into the one line of the event.
+ */
+struct vstr {
+	struct pf_str s;
+	size_t cap; /* 0: s is a C string, copied whole */
+	char **dst;
+};
+
+static struct probe_verdict *verdict_alloc(struct vstr *f, size_t n,
+					   const struct probe_verdict *tmpl)
+{
+	size_t total = sizeof(struct probe_verdict);
+	struct probe_verdict *v;
+	const char *lo = NULL, *hi = NULL;
+	int nul;
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].cap == 0) {
+			f[i].s.len = strlen(f[i].s.p);
+		} else {
+			if (f[i].s.len > f[i].cap)
+				f[i].s.len = f[i].cap;
+			if (f[i].s.len && (lo == NULL || f[i].s.p < lo))
+				lo = f[i].s.p;
+			if (f[i].s.len && (hi == NULL || f[i].s.p + f[i].s.len > hi))
+				hi = f[i].s.p + f[i].s.len;
+		}
+		total += f[i].s.len + 1;
+	}
+	/* One look over the line's span for a NUL, not one per field. */
+	nul = lo && memchr(lo, 0, (size_t)(hi - lo)) != NULL;
+	v = xmalloc(total);
+	*v = *tmpl;
+	p = (char *)(v + 1);
+	for (size_t i = 0; i < n; i++) {
+		/* dst points into tmpl: the same field of v */
+		char **d = (char **)((char *)v + ((char *)f[i].dst - (char *)tmpl));
+
+		*d = p;
+		if (nul) {
+			p += copy_str(p, f[i].s, f[i].s.len) + 1;
+		} else {
+			if (f[i].s.len)
+				memcpy(p, f[i].s.p, f[i].s.len);
+			p[f[i].s.len] = 0;
+			p += f[i].s.len + 1;
+		}
+	}
+	return v;
 }
 
 static struct qinfo *queue_find(struct corr *c, struct pf_str host, struct pf_str qid)
@@ -267,9 +337,11 @@ static void corr_discard_ehlo(struct corr *c, const struct pflog_event *ev)
 	htab_enter(c->proc, key, n, pr, ev->time.sec);
 }
 
-/* The relay a probe went to: relay=host[addr]:port, or the server its reason names. */
-static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev,
-				 struct probe_verdict *v)
+/*
+ * The relay a probe went to: relay=host[addr]:port, or the server its
+ * reason names.  *name is what the verdict calls it when there is no relay.
+ */
+static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev, struct pf_str *name)
 {
 	const char *host, *addr;
 	size_t hlen, alen;
@@ -283,17 +355,13 @@ static struct relay *probe_relay(struct corr *c, const struct pflog_event *ev,
 		port = ev->relay.port;
 	} else if (!classify_server(ev->reason.p, ev->reason.len, &host, &hlen, &addr, &alen,
 				    &port)) {
-		if (ev->relay.name.p)
-			v->relay_host = dup_str(ev->relay.name, 255);
+		*name = ev->relay.name;
 		return NULL;
 	}
 	struct relay *r = relay_get(c->relays, ev->host.p, ev->host.len, host, hlen, addr, alen,
 				    port, &ev->time);
 
 	relay_note_transport(r, ev->program.p, ev->program.len);
-	v->relay_host = xstrdup(r->host);
-	v->relay_addr = xstrdup(r->addr);
-	v->relay_port = r->port;
 	return r;
 }
 
@@ -302,9 +370,12 @@ static void corr_symptom(struct corr *c, struct relay *r, const struct pflog_eve
 {
 	size_t count;
 
-	if (relay_note_symptom(r, ev->time.sec, rcpt, strlen(rcpt), c->p.pipelining_threshold,
-			       c->p.pipelining_window, &count))
-		corr_emit(c, corr_alert_pipelining(r, ev, count, c->p.pipelining_window));
+	if (relay_note_symptom(r, ev->time.sec, rcpt, rcpt ? strlen(rcpt) : 0,
+			       c->p.pipelining_threshold, c->p.pipelining_window, &count))
+		corr_emit(c, "pipelining_suspected",
+			  c->count_only ? NULL
+					: corr_alert_pipelining(c->alerts, r, ev, count,
+								c->p.pipelining_window));
 }
 
 /* Intermediate failures logged before the final status line. */
@@ -326,15 +397,18 @@ static void corr_replay_attempts(struct corr *c, struct qinfo *q, const struct p
 static void remember_failure(struct corr *c, const struct probe_verdict *v)
 {
 	struct recent_failure *f = &c->recent[c->recent_next];
+	size_t nq = strlen(v->queue_id) + 1, nr = strlen(v->reason) + 1;
+	size_t nt = strlen(v->to) + 1, nh = strlen(v->syslog_host) + 1;
 
-	free(f->queue_id);
-	free(f->reason);
-	free(f->rcpt);
-	free(f->syslog_host);
-	f->queue_id = xstrdup(v->queue_id);
-	f->reason = xstrdup(v->reason);
-	f->rcpt = xstrdup(v->to);
-	f->syslog_host = xstrdup(v->syslog_host);
+	if (f->cap < nq + nr + nt + nh) {
+		f->cap = nq + nr + nt + nh + 64;
+		free(f->mem);
+		f->mem = xmalloc(f->cap);
+	}
+	f->queue_id = memcpy(f->mem, v->queue_id, nq);
+	f->reason = memcpy(f->queue_id + nq, v->reason, nr);
+	f->rcpt = memcpy(f->reason + nr, v->to, nt);
+	f->syslog_host = memcpy(f->rcpt + nt, v->syslog_host, nh);
 	c->recent_next = (c->recent_next + 1) % CORR_RECENT_FAILURES;
 }
 
@@ -347,36 +421,51 @@ static int is_probe_status(enum pflog_status st)
 static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 {
 	int pipelined = delivery_pipelined(c, ev, 1);
-	struct probe_verdict *v;
+	struct probe_verdict *v, t;
 	struct qinfo *q;
 	struct relay *r;
 	char key[CORR_KEY_MAX];
+	struct pf_str name = { NULL, 0 };
+	struct vstr f[10];
+	size_t nf = 0;
 
 	/* Only probes (and sendmail -bv) end deliverable or undeliverable. */
 	if (!is_probe_status(ev->status))
 		return;
 	c->probes++;
-	v = xcalloc(1, sizeof(*v));
-	v->queue_id = dup_str(ev->queue_id, 64);
-	v->to = dup_str(ev->to, 320);
+	memset(&t, 0, sizeof(t));
+	t.conn_use = ev->conn_use;
+	t.when = ev->time;
+	t.pipelined = pipelined;
+	f[nf++] = (struct vstr){ ev->queue_id, 64, &t.queue_id };
+	f[nf++] = (struct vstr){ ev->to, 320, &t.to };
 	if (ev->orig_to.p)
-		v->orig_to = dup_str(ev->orig_to, 320);
-	v->syslog_host = dup_str(ev->host, 255);
-	v->dsn = dup_str(ev->dsn, 32);
-	v->status = dup_str(ev->status_word, 40);
-	v->reason = dup_str(ev->reason, 1000);
-	v->conn_use = ev->conn_use;
-	v->when = ev->time;
-	v->pipelined = pipelined;
+		f[nf++] = (struct vstr){ ev->orig_to, 320, &t.orig_to };
+	f[nf++] = (struct vstr){ ev->host, 255, &t.syslog_host };
+	f[nf++] = (struct vstr){ ev->dsn, 32, &t.dsn };
+	f[nf++] = (struct vstr){ ev->status_word, 40, &t.status };
+	f[nf++] = (struct vstr){ ev->reason, 1000, &t.reason };
 	if ((q = queue_find(c, ev->host, ev->queue_id)) != NULL) {
-		v->from = xstrdup(q->sender);
-		v->source = q->from_pickup ? PROBE_SOURCE_SENDMAIL_BV : PROBE_SOURCE_VERIFY;
+		f[nf++] = (struct vstr){ { q->sender, 0 }, 0, &t.from };
+		t.source = q->from_pickup ? PROBE_SOURCE_SENDMAIL_BV : PROBE_SOURCE_VERIFY;
 	}
 	if (ev->status == PST_DELIVERABLE)
-		classify_success(ev->reason.p, ev->reason.len, &v->cls);
+		classify_success(ev->reason.p, ev->reason.len, &t.cls);
 	else
-		classify_reason(ev->reason.p, ev->reason.len, &v->cls);
-	r = probe_relay(c, ev, v);
+		corr_classify(c, ev->reason.p, ev->reason.len, &t.cls);
+	r = probe_relay(c, ev, &name);
+	if (r) {
+		f[nf++] = (struct vstr){ { r->host, 0 }, 0, &t.relay_host };
+		f[nf++] = (struct vstr){ { r->addr, 0 }, 0, &t.relay_addr };
+		t.relay_port = r->port;
+	} else if (name.p) {
+		f[nf++] = (struct vstr){ name, 255, &t.relay_host };
+	}
+	/*
+	 * Kept when only counting too: the summary counts the refusals each
+	 * relay's probes caused, and a refusal finds its probe through it.
+	 */
+	v = verdict_alloc(f, nf, &t);
 	if (r)
 		relay_count_probe(r, &v->cls, &ev->time);
 	/* The probe's own connection pipelined and died at MAIL or RCPT. */
@@ -385,19 +474,26 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 	if (v->cls.cls != FC_NONE) {
 		c->probe_failures++;
 		c->failures_by[v->cls.cls][v->cls.stage]++;
-		corr_emit(c, corr_alert_probe(v, v->pipelining_symptom ? "pipelined_quit" : NULL));
+		corr_emit(c, corr_probe_event(v),
+			  c->count_only ? NULL
+					: corr_alert_probe(c->alerts, v,
+							   v->pipelining_symptom ? "pipelined_quit"
+										 : NULL));
 		remember_failure(c, v);
 	}
 	if (q)
-		corr_replay_attempts(c, q, ev, v->to);
+		corr_replay_attempts(c, q, ev, c->count_only ? NULL : v->to);
 	if (v->pipelining_symptom)
-		corr_symptom(c, r, ev, v->to);
+		corr_symptom(c, r, ev, c->count_only ? NULL : v->to);
 	if (v->cls.cls == FC_NONE && r) {
 		unsigned long previous;
 
 		if (relay_note_success(r, ev->time.sec, pipelined, c->p.pipelining_window,
 				       &previous))
-			corr_emit(c, corr_alert_recovered(r, ev, previous,
+			corr_emit(c, "relay_recovered",
+				  c->count_only ? NULL
+						: corr_alert_recovered(
+							  c->alerts, r, ev, previous,
 							  pipelined ? "window_clean"
 								    : "pipelining_discarded"));
 	}
@@ -421,7 +517,7 @@ static void corr_attempt(struct corr *c, const struct pflog_event *ev)
 	a = &q->attempt[q->nattempts++];
 	a->host = dup_str(ev->relay.host, 255);
 	a->addr = dup_str(ev->relay.addr, 64);
-	classify_reason(ev->reason.p, ev->reason.len, &a->cls);
+	corr_classify(c, ev->reason.p, ev->reason.len, &a->cls);
 	a->pipelined = delivery_pipelined(c, ev, 0);
 }
 

@@ -11,6 +11,8 @@
  *   - per relay counters and the pipelining window (relay.c).
  * Alerts are handed to the emit callback one at a time; the callback
  * must not keep the alert, corr frees it when the callback returns.
+ * With corr_set_count_only() no alert is built: the callback is told
+ * only the event name (alert NULL), which is all a summary needs.
  * A corr is not locked: callers that share one across threads hold
  * their own lock around each call.
  */
@@ -35,7 +37,7 @@ enum probe_source {
 	PROBE_SOURCE_SENDMAIL_BV, /* sendmail -bv, through pickup */
 };
 
-/* One probe's outcome; strings are owned by the correlator. */
+/* One probe's outcome; strings are owned by the correlator (one block with it). */
 struct probe_verdict {
 	char *queue_id, *to, *orig_to, *from, *syslog_host;
 	char *relay_host, *relay_addr; /* NULL when the probe named no server */
@@ -70,13 +72,16 @@ struct reject_info {
 	int at_mail; /* refused at MAIL, not RCPT */
 };
 
-typedef void (*corr_emit_fn)(void *ctx, struct alert *alert);
+/* An alert is due: event is its name; alert is NULL when alerts are only counted. */
+typedef void (*corr_emit_fn)(void *ctx, const char *event, struct alert *alert);
 
 struct corr;
 
 struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx);
 void corr_set_params(struct corr *c, const struct corr_params *p);
 void corr_free(struct corr *c);
+/* Nonzero: build no alert documents, only name the events (see corr_emit_fn). */
+void corr_set_count_only(struct corr *c, int count_only);
 
 void corr_event(struct corr *c, const struct pflog_event *ev);
 

@@ -26,17 +26,34 @@ static void relay_fields(struct alert *a, const char *host, const char *addr, in
 		alert_int(a, "postfix_relay_port", port, KEEP);
 }
 
-/* The full text once per window, a short one on each failed probe. */
+/*
+ * The full text once per window, a short one on each failed probe.  The
+ * short one is the same for every probe to one server: the last is kept
+ * (per thread: each engine builds its alerts under its own lock).
+ */
 static void remediation(struct alert *a, const char *addr, int full)
 {
+	static _Thread_local struct {
+		char addr[80];
+		char text[1024];
+		int valid;
+	} last;
 	char text[1024];
-	size_t alen = addr ? strlen(addr) : 0;
+	const char *ad = addr ? addr : "";
+	size_t alen = strlen(ad);
 
-	if (full)
-		remedy_pipelining(text, sizeof(text), addr ? addr : "", alen);
-	else
-		remedy_pipelining_short(text, sizeof(text), addr ? addr : "", alen);
-	alert_const(a, "remediation", text, R_REMEDY);
+	if (full) {
+		remedy_pipelining(text, sizeof(text), ad, alen);
+		alert_const(a, "remediation", text, R_REMEDY);
+		return;
+	}
+	if (!last.valid || alen >= sizeof(last.addr) || memcmp(last.addr, ad, alen + 1) != 0) {
+		remedy_pipelining_short(last.text, sizeof(last.text), ad, alen);
+		last.valid = alen < sizeof(last.addr);
+		if (last.valid)
+			memcpy(last.addr, ad, alen + 1);
+	}
+	alert_const(a, "remediation", last.text, R_REMEDY);
 }
 
 enum alert_severity corr_probe_severity(const struct classification *c)
@@ -64,21 +81,25 @@ static void class_fields(struct alert *a, const struct classification *c)
 {
 	const char *stage = smtp_stage_name(c->stage);
 
-	alert_const(a, "failure_class", failure_class_name(c->cls), KEEP);
+	alert_literal(a, "failure_class", failure_class_name(c->cls), KEEP);
 	if (stage)
-		alert_const(a, "smtp_stage", stage, KEEP);
+		alert_literal(a, "smtp_stage", stage, KEEP);
 	else
 		alert_set_null(a, "smtp_stage", KEEP);
 	if (c->suspended)
 		alert_bool(a, "suspended", 1, KEEP);
 }
 
-struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspected_cause)
+const char *corr_probe_event(const struct probe_verdict *v)
 {
-	int suspect = v->cls.cls == FC_SUSPECT_SUCCESS;
-	struct alert *a = alert_new(suspect ? "probe_suspect_success" : "probe_failed",
-				    corr_probe_severity(&v->cls), &v->when, v->syslog_host,
-				    strlen(v->syslog_host));
+	return v->cls.cls == FC_SUSPECT_SUCCESS ? "probe_suspect_success" : "probe_failed";
+}
+
+struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdict *v,
+			       const char *suspected_cause)
+{
+	struct alert *a = alert_new_cached(ac, corr_probe_event(v), corr_probe_severity(&v->cls),
+					   &v->when, v->syslog_host, strlen(v->syslog_host));
 
 	alert_text(a, "postfix_queueid", v->queue_id, strlen(v->queue_id), KEEP);
 	alert_text(a, "postfix_to", v->to, strlen(v->to), KEEP);
@@ -87,7 +108,7 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 	if (v->from)
 		alert_text(a, "postfix_from", v->from, strlen(v->from), R_CONTEXT);
 	if (v->source != PROBE_SOURCE_UNKNOWN)
-		alert_const(a, "probe_source", probe_source_name(v->source), R_EXTRA);
+		alert_literal(a, "probe_source", probe_source_name(v->source), R_EXTRA);
 	if (v->relay_host)
 		relay_fields(a, v->relay_host, v->relay_addr, v->relay_port);
 	if (v->conn_use)
@@ -100,17 +121,18 @@ struct alert *corr_alert_probe(const struct probe_verdict *v, const char *suspec
 	    v->cls.cls != FC_DNS)
 		alert_bool(a, "pipelining_discarded", !v->pipelined, R_EXTRA);
 	if (suspected_cause) {
-		alert_const(a, "suspected_cause", suspected_cause, KEEP);
+		alert_literal(a, "suspected_cause", suspected_cause, KEEP);
 		remediation(a, v->relay_addr, 0);
 	}
 	return a;
 }
 
-struct alert *corr_alert_reject(const struct reject_info *r, const struct classification *cls,
+struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
+				const struct classification *cls,
 				const struct probe_verdict *linked)
 {
-	struct alert *a = alert_new("recipient_rejected", corr_probe_severity(cls), &r->when,
-				    r->host.p, r->host.len);
+	struct alert *a = alert_new_cached(ac, "recipient_rejected", corr_probe_severity(cls),
+					   &r->when, r->host.p, r->host.len);
 
 	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
 	if (r->client_host.len)
@@ -135,7 +157,7 @@ struct alert *corr_alert_reject(const struct reject_info *r, const struct classi
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
 	}
-	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
+	alert_literal(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;
 }
 
@@ -144,12 +166,12 @@ struct alert *corr_alert_reject(const struct reject_info *r, const struct classi
  * postfix_to the recipient of that RCPT (null when Postfix refused at
  * MAIL, before any recipient).
  */
-struct alert *corr_alert_sender_reject(const struct reject_info *r,
+struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reject_info *r,
 				       const struct classification *cls,
 				       const struct probe_verdict *linked)
 {
-	struct alert *a = alert_new("sender_rejected", corr_probe_severity(cls), &r->when,
-				    r->host.p, r->host.len);
+	struct alert *a = alert_new_cached(ac, "sender_rejected", corr_probe_severity(cls),
+					   &r->when, r->host.p, r->host.len);
 
 	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
 	if (r->client_host.len)
@@ -163,7 +185,7 @@ struct alert *corr_alert_sender_reject(const struct reject_info *r,
 		alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, R_CONTEXT);
 	else
 		alert_set_null(a, "postfix_to", R_CONTEXT);
-	alert_const(a, "postfix_smtp_stage", r->at_mail ? "MAIL" : "RCPT", KEEP);
+	alert_literal(a, "postfix_smtp_stage", r->at_mail ? "MAIL" : "RCPT", KEEP);
 	if (r->code)
 		alert_int(a, "postfix_status_code", r->code, KEEP);
 	alert_text(a, "postfix_status_code_enhanced", r->enhanced.p, r->enhanced.len, KEEP);
@@ -181,20 +203,20 @@ struct alert *corr_alert_sender_reject(const struct reject_info *r,
 			char text[1400];
 			const char *addr = linked->relay_addr ? linked->relay_addr : "";
 
-			alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
+			alert_literal(a, "suspected_cause", "pipelined_quit", KEEP);
 			remedy_sender_side(text, sizeof(text), addr, strlen(addr), 0);
 			alert_const(a, "remediation", text, R_REMEDY);
 		}
 	}
-	alert_const(a, "source", r->from_milter ? "milter" : "log", KEEP);
+	alert_literal(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;
 }
 
-struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_event *ev,
-				    size_t count, long window)
+struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
+				    const struct pflog_event *ev, size_t count, long window)
 {
-	struct alert *a = alert_new("pipelining_suspected", SEV_CRITICAL, &ev->time, ev->host.p,
-				    ev->host.len);
+	struct alert *a = alert_new_cached(ac, "pipelining_suspected", SEV_CRITICAL, &ev->time,
+					   ev->host.p, ev->host.len);
 	const char *rcpt[RELAY_RECIPIENTS_MAX];
 	size_t lens[RELAY_RECIPIENTS_MAX];
 	size_t n = relay_window_recipients(r, rcpt, RELAY_RECIPIENTS_MAX);
@@ -210,19 +232,20 @@ struct alert *corr_alert_pipelining(const struct relay *r, const struct pflog_ev
 	alert_time(a, "first_seen", &first, KEEP);
 	alert_time(a, "last_seen", &ev->time, KEEP);
 	alert_text_array(a, "recipients", rcpt, lens, n, R_CONTEXT);
-	alert_const(a, "suspected_cause", "pipelined_quit", KEEP);
+	alert_literal(a, "suspected_cause", "pipelined_quit", KEEP);
 	remediation(a, r->addr, 1);
 	return a;
 }
 
-struct alert *corr_alert_recovered(const struct relay *r, const struct pflog_event *ev,
-				   unsigned long previous, const char *how)
+struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r,
+				   const struct pflog_event *ev, unsigned long previous,
+				   const char *how)
 {
-	struct alert *a =
-		alert_new("relay_recovered", SEV_INFO, &ev->time, ev->host.p, ev->host.len);
+	struct alert *a = alert_new_cached(ac, "relay_recovered", SEV_INFO, &ev->time, ev->host.p,
+					   ev->host.len);
 
 	relay_fields(a, r->host, r->addr, r->port);
 	alert_int(a, "previous_failures", (long long)previous, KEEP);
-	alert_const(a, "recovery", how, KEEP);
+	alert_literal(a, "recovery", how, KEEP);
 	return a;
 }

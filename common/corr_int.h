@@ -12,13 +12,16 @@
 #define CORR_RECENT_FAILURES 256
 #define CORR_KEY_MAX         600
 #define CORR_JOIN_MAX        1024
+#define CORR_CLASSIFY_MEMO   512 /* reasons longer than this are classified each time */
 
-/* A failed probe remembered for linking by reason alone. */
+/* A failed probe remembered for linking by reason alone; the strings share mem. */
 struct recent_failure {
 	char *queue_id;
 	char *reason;
 	char *rcpt;
 	char *syslog_host;
+	char *mem; /* reused, grown when a longer failure comes */
+	size_t cap;
 };
 
 /* A reject waiting for its other half (log or milter), with its own copy of the text. */
@@ -32,6 +35,12 @@ struct corr {
 	struct corr_params p;
 	corr_emit_fn emit;
 	void *ctx;
+	struct alert_cache *alerts; /* encodings and memory reused from alert to alert */
+	int count_only;             /* name the events, build no alerts */
+	/* The last reason classified: a failure repeats its text line after line. */
+	char memo_reason[CORR_CLASSIFY_MEMO];
+	size_t memo_len; /* 0: none */
+	struct classification memo_cls;
 	struct htab *queue; /* host NUL queue-id -> qinfo */
 	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
 	struct htab *proc;  /* host NUL program[pid] -> proc */
@@ -47,8 +56,13 @@ struct corr {
 	size_t npending;
 };
 
-void corr_emit(struct corr *c, struct alert *a);
+/* Hand one alert (NULL: only counted) to the callback and free it. */
+void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
+/* classify_reason(), remembering the last answer. */
+void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out);
+/* A verdict that knows only a queue ID (one allocation, corr_verdict_free). */
+struct probe_verdict *corr_verdict_queue_id(const char *queue_id);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);
 void corr_reject_log(struct corr *c, const struct pflog_event *ev);
 void corr_pending_free(struct corr *c);

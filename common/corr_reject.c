@@ -71,8 +71,7 @@ static struct probe_verdict *link_reject(struct corr *c, const struct reject_inf
 		if (v && strcmp(v->queue_id, f->queue_id) == 0)
 			return v;
 		/* The verdict was replaced or expired: the queue ID alone still helps. */
-		*scratch = xcalloc(1, sizeof(**scratch));
-		(*scratch)->queue_id = xstrdup(f->queue_id);
+		*scratch = corr_verdict_queue_id(f->queue_id);
 		return *scratch;
 	}
 	return NULL;
@@ -101,15 +100,18 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	struct probe_verdict *scratch = NULL;
 	struct probe_verdict *linked;
 
-	classify_reason(r->reason.p, r->reason.len, &cls);
+	corr_classify(c, r->reason.p, r->reason.len, &cls);
 	c->refused_by[r->sender != 0][cls.cls]++;
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
 	if (linked && linked != scratch)
 		count_on_relay(c, r, linked);
+	/* Only counting (--summary): nothing will read an alert, none is built. */
 	if (r->sender)
-		corr_emit(c, corr_alert_sender_reject(r, &cls, linked));
+		corr_emit(c, "sender_rejected",
+			  c->count_only ? NULL : corr_alert_sender_reject(c->alerts, r, &cls, linked));
 	else
-		corr_emit(c, corr_alert_reject(r, &cls, linked));
+		corr_emit(c, "recipient_rejected",
+			  c->count_only ? NULL : corr_alert_reject(c->alerts, r, &cls, linked));
 	if (scratch)
 		corr_verdict_free(scratch);
 }

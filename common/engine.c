@@ -11,7 +11,7 @@ struct engine {
 	struct pflog_parser *parser;
 	char *timezone;
 	struct corr *corr;
-	corr_emit_fn emit;
+	engine_emit_fn emit;
 	void *ctx;
 	struct engine_stats stats;
 };
@@ -31,16 +31,17 @@ const char *engine_alert_kind_name(enum engine_alert_kind k)
 	return (unsigned)k < EA_COUNT ? engine_alert_names[k] : "other";
 }
 
-static void engine_emit(void *ctx, struct alert *a)
+static void engine_emit(void *ctx, const char *event, struct alert *a)
 {
 	struct engine *e = ctx;
 	int k;
 
 	for (k = 0; k < EA_OTHER; k++)
-		if (strcmp(engine_alert_names[k], alert_event(a)) == 0)
+		if (strcmp(engine_alert_names[k], event) == 0)
 			break;
 	e->stats.alerts[k]++;
-	e->emit(e->ctx, a);
+	if (a)
+		e->emit(e->ctx, a);
 }
 
 static void engine_params(const struct config *cf, struct corr_params *p)
@@ -51,7 +52,7 @@ static void engine_params(const struct config *cf, struct corr_params *p)
 	p->max_age = config_num(cf, CF_STATE_MAX_AGE);
 }
 
-struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *ctx)
+struct engine *engine_create(const struct config *cf, engine_emit_fn emit, void *ctx)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
 	struct corr_params p;
@@ -63,6 +64,11 @@ struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *c
 	e->emit = emit;
 	e->ctx = ctx;
 	return e;
+}
+
+void engine_count_only(struct engine *e, int count_only)
+{
+	corr_set_count_only(e->corr, count_only);
 }
 
 void engine_free(struct engine *e)

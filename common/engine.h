@@ -38,7 +38,15 @@ struct engine_stats {
 
 struct engine;
 
-struct engine *engine_create(const struct config *cf, corr_emit_fn emit, void *ctx);
+/* Receives each alert; must not keep it. */
+typedef void (*engine_emit_fn)(void *ctx, struct alert *alert);
+
+struct engine *engine_create(const struct config *cf, engine_emit_fn emit, void *ctx);
+/*
+ * Nonzero: alerts are only counted (engine_stats), never built, and emit
+ * is not called; for a summary.
+ */
+void engine_count_only(struct engine *e, int count_only);
 void engine_free(struct engine *e);
 /* Apply the reloadable settings of cf. */
 void engine_reconfigure(struct engine *e, const struct config *cf);

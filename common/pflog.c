@@ -11,6 +11,7 @@
 #include "xmem.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,69 @@ static int pflog_service_lookup(const char *s, size_t len, enum pflog_service *s
 	return 0;
 }
 
+/*
+ * Word-at-a-time helpers for the header's two short loops, whose exits
+ * the branch predictor cannot guess.  Each byte is judged exactly (no
+ * carry between bytes), little-endian only; elsewhere the loops run.
+ */
+#define PF_ONES  0x0101010101010101ULL
+#define PF_LOW7  0x7f7f7f7f7f7f7f7fULL
+#define PF_HIGHS 0x8080808080808080ULL
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PF_SWAR 1
+#else
+#define PF_SWAR 0
+#endif
+
+/* The high bit of each byte of w that equals c. */
+static inline uint64_t pf_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (PF_ONES * c);
+
+	return ~(((x & PF_LOW7) + PF_LOW7) | x | PF_LOW7);
+}
+
+/* The last '/' in [prog, s), as a backward loop finds it; NULL if none. */
+static const char *pf_last_slash(const char *prog, const char *s)
+{
+	const char *q;
+
+	if (PF_SWAR && s - prog >= 8) {
+		uint64_t w, m;
+
+		memcpy(&w, s - 8, 8);
+		if ((m = pf_eq(w, '/')) != 0)
+			return s - 8 + ((63 - __builtin_clzll(m)) >> 3);
+		s -= 8;
+	}
+	for (q = s - 1; q > prog && *q != '/'; q--)
+		;
+	return q >= prog && *q == '/' ? q : NULL;
+}
+
+/* The end of the digits at s (at most 10 looked at, as the caller needs). */
+static const char *pf_digits_end(const char *s, const char *end)
+{
+	const char *lim = end - s > 10 ? s + 10 : end;
+
+	if (PF_SWAR && end - s >= 8) {
+		uint64_t w, hi, ge0, ge10, bad;
+
+		memcpy(&w, s, 8);
+		hi = w & PF_HIGHS;
+		/* for bytes below 0x80: the high bit of (b | 0x80) - n says b >= n */
+		ge0 = ((w | PF_HIGHS) - PF_ONES * '0') & PF_HIGHS;
+		ge10 = ((w | PF_HIGHS) - PF_ONES * ('9' + 1)) & PF_HIGHS;
+		bad = (~ge0 | ge10 | hi) & PF_HIGHS;
+		if (bad)
+			return s + (__builtin_ctzll(bad) >> 3);
+		s += 8;
+	}
+	while (s < lim && (unsigned)(*s - '0') < 10)
+		s++;
+	return s;
+}
+
 enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t len,
 			      struct pflog_event *ev)
 {
@@ -176,9 +240,7 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	if (q == NULL || memchr(prog, ' ', (size_t)(q - prog)))
 		return PFLOG_FOREIGN;
 	s = q;
-	for (q = s - 1; q > prog && *q != '/'; q--)
-		;
-	slash = *q == '/' ? q : NULL;
+	slash = pf_last_slash(prog, s);
 	if (slash == NULL || slash == prog || slash + 1 == s || *prog == '/')
 		return PFLOG_FOREIGN;
 	if (!pflog_service_lookup(slash + 1, (size_t)(s - slash - 1), &svc))
@@ -188,8 +250,8 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 	ev->service.p = slash + 1;
 	ev->service.len = (size_t)(s - slash - 1);
 	/* The digits are kept as text: most lines never need the number. */
-	for (q = ++s; s < end && (unsigned)(*s - '0') < 10; s++)
-		;
+	q = ++s;
+	s = pf_digits_end(s, end);
 	if (s == q || s - q > 9 || end - s < 3 || s[0] != ']' || s[1] != ':' || s[2] != ' ')
 		return PFLOG_MALFORMED;
 	ev->pid.p = q;

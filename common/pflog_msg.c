@@ -462,19 +462,19 @@ static int parse_discard(struct cur *c, struct pflog_event *ev)
 	return 1;
 }
 
-/* The queue ID and ": ", or NOQUEUE for smtpd. */
+/* The queue ID and ": ", or NOQUEUE for smtpd: 5 to 32 alphanumerics. */
 static int cur_queue_id(struct cur *c, struct pflog_event *ev)
 {
-	const char *colon = memchr(c->p, ':', cur_left(c) < 40 ? cur_left(c) : 40);
+	const char *q = c->p, *lim = cur_left(c) < 33 ? c->end : c->p + 33;
 	size_t n;
 
-	if (colon == NULL || colon + 1 >= c->end || colon[1] != ' ')
+	while (q < lim && qid_char[(unsigned char)*q])
+		q++;
+	n = (size_t)(q - c->p);
+	if (n < 5 || n > 32 || q + 1 >= c->end || q[0] != ':' || q[1] != ' ')
 		return 0;
-	n = (size_t)(colon - c->p);
-	if (!pflog_queue_id_valid(c->p, n))
-		return 0;
-	ev->queue_id = mkstr(c->p, colon);
-	c->p = colon + 2;
+	ev->queue_id = mkstr(c->p, q);
+	c->p = q + 2;
 	return 1;
 }
 

@@ -308,6 +308,7 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 	}
 	*used = (size_t)got;
 	if ((size_t)got <= PFTIME_CACHE_KEY) {
+		c->key_len = 0; /* no match while the copy is made */
 		memcpy(c->key, p, (size_t)got);
 		c->key_used = (size_t)got;
 		c->key_len = 1;
@@ -329,6 +330,13 @@ void pftime_now(struct pftime *t)
 	t->utc_offset = (int)tm.tm_gmtoff;
 }
 
+static char *put2(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 {
 	long local = (long)t->sec + t->utc_offset;
@@ -340,6 +348,33 @@ size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 	int n;
 
 	pftime_civil_from_days(days, &y, &m, &d);
+	/* The common case without snprintf: years 1000-9999, a fraction in range. */
+	if (size >= 33 && y >= 1000 && y <= 9999 && off / 3600 < 100 &&
+	    (!t->has_frac || (t->usec >= 0 && t->usec <= 999999))) {
+		char *p = put2(put2(buf, y / 100), y % 100);
+
+		*p++ = '-';
+		p = put2(p, m);
+		*p++ = '-';
+		p = put2(p, d);
+		*p++ = 'T';
+		p = put2(p, rem / 3600);
+		*p++ = ':';
+		p = put2(p, rem / 60 % 60);
+		*p++ = ':';
+		p = put2(p, rem % 60);
+		if (t->has_frac) {
+			*p++ = '.';
+			p = put2(put2(put2(p, t->usec / 10000), t->usec / 100 % 100),
+				 t->usec % 100);
+		}
+		*p++ = t->utc_offset < 0 ? '-' : '+';
+		p = put2(p, off / 3600);
+		*p++ = ':';
+		p = put2(p, off / 60 % 60);
+		*p = 0;
+		return (size_t)(p - buf);
+	}
 	if (t->has_frac)
 		snprintf(frac, sizeof(frac), ".%06d", t->usec);
 	n = snprintf(buf, size, "%04ld-%02d-%02dT%02ld:%02ld:%02ld%s%c%02d:%02d", y, m, d,

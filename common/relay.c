@@ -92,13 +92,57 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		hlen = 255;
 	if (alen > 64)
 		alen = 64;
-	n = snprintf(key, sizeof(key), "%.*s %.*s[%.*s]:%d", (int)mlen, mta, (int)hlen, host,
-		     (int)alen, addr, port);
+	/* "mta host[addr]:port", as snprintf would write it, without its cost. */
+	{
+		char *k = key, digits[12];
+		int nd = 0;
+		unsigned v = port < 0 ? 0u - (unsigned)port : (unsigned)port;
+
+		/* %.*s stops at a NUL: so do these. */
+		mlen = strnlen(mta, mlen);
+		hlen = strnlen(host, hlen);
+		alen = strnlen(addr, alen);
+		memcpy(k, mta, mlen);
+		k += mlen;
+		*k++ = ' ';
+		memcpy(k, host, hlen);
+		k += hlen;
+		*k++ = '[';
+		memcpy(k, addr, alen);
+		k += alen;
+		*k++ = ']';
+		*k++ = ':';
+		if (port < 0)
+			*k++ = '-';
+		do
+			digits[nd++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		while (nd)
+			*k++ = digits[--nd];
+		*k = 0;
+		n = (int)(k - key);
+	}
+	if (port != 0) {
+		/* One lookup: found, it becomes the newest; absent, it is made here. */
+		int created;
+		void **slot = htab_upsert(t->tab, key, (size_t)n, when->sec, &created);
+
+		if (!created)
+			return *slot;
+		r = xcalloc(1, sizeof(*r));
+		r->mta = xmemdup(mta, mlen);
+		r->host = xmemdup(host, hlen);
+		r->addr = xmemdup(addr, alen);
+		r->port = port;
+		r->first_seen = r->last_seen = *when;
+		*slot = r;
+		return r;
+	}
 	if ((r = htab_find(t->tab, key, (size_t)n)) != NULL) {
 		htab_enter(t->tab, key, (size_t)n, r, when->sec);
 		return r;
 	}
-	if (port == 0) {
+	{
 		struct same_host s = { key, (size_t)(strrchr(key, ':') - key), NULL };
 
 		htab_walk_newest_first(t->tab, match_host_addr, &s);
@@ -197,7 +241,8 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 	size_t slot = (r->win_head + r->win_len) % r->win_cap;
 
 	r->win_time[slot] = when;
-	r->win_rcpt[slot] = xmemdup(rcpt, rlen > 255 ? 255 : rlen);
+	/* No recipient when alerts are only counted: nothing will list them. */
+	r->win_rcpt[slot] = rcpt ? xmemdup(rcpt, rlen > 255 ? 255 : rlen) : NULL;
 	r->win_len++;
 	r->last_symptom = when;
 	if (r->flagged)

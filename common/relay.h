@@ -76,7 +76,7 @@ void relay_note_transport(struct relay *r, const char *program, size_t len);
 void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when);
 
 /*
- * A pipelining symptom at 'when' for 'rcpt'.  Returns 1 when a
+ * A pipelining symptom at 'when' for 'rcpt' (NULL: not kept).  Returns 1 when a
  * pipelining_suspected alert is due (threshold reached, none raised for
  * this relay within the window); *count is the number in the window.
  */

@@ -23,14 +23,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_BUFFER (1 << 20)
-#define MAX_LINE    (64 * 1024)
+#define READ_BUFFER  (1 << 20)
+#define MAX_LINE     (64 * 1024)
+#define WRITE_BUFFER (1 << 20)
+#define MAP_WINDOW   (8 << 20) /* of a regular file, mapped at a time */
 
 struct scan {
 	int summary;
@@ -42,14 +47,14 @@ static void print_alert(void *ctx, struct alert *a)
 {
 	struct scan *s = ctx;
 	size_t len;
-	char *json;
+	const char *json;
 
 	if (s->summary || s->remediation || s->html)
 		return;
-	json = alert_render(a, &len);
-	json[len] = '\n';
-	fwrite(json, 1, len + 1, stdout);
-	free(json);
+	/* Into stdio's large buffer: written in blocks, not per alert. */
+	json = alert_json(a, &len);
+	fwrite_unlocked(json, 1, len, stdout);
+	putc_unlocked('\n', stdout);
 }
 
 static void usage(FILE *fp)
@@ -75,6 +80,114 @@ static void usage(FILE *fp)
 		"  --sample-config print the documented sample configuration and exit\n");
 }
 
+/*
+ * A file that shrinks while it is mapped (copytruncate) makes the pages
+ * past its new end raise SIGBUS: the rest of the file is gone, as a read
+ * would have found, and the scan of it stops there.
+ */
+static sigjmp_buf scan_bus;
+static volatile sig_atomic_t scan_bus_armed;
+static const char *volatile scan_window; /* mapped now */
+static volatile size_t scan_window_len;
+
+static void scan_on_sigbus(int sig)
+{
+	if (scan_bus_armed)
+		siglongjmp(scan_bus, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * The lines of a regular file through a moving read-only mapping: the
+ * kernel copies nothing, and at most MAP_WINDOW bytes of the file are
+ * mapped at once (memory stays bounded).  Lines are split as lreader does:
+ * a line longer than MAX_LINE is counted once as overlong, an unterminated
+ * last line is a line unless it is too long, and a file that grows while
+ * it is read is read on.  Returns 0, having read nothing, when the input
+ * cannot be mapped (a pipe, a terminal): then read(2) it is.
+ */
+static int scan_windows(struct engine *e, int fd)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t start = lseek(fd, 0, SEEK_CUR), base, size;
+	int skipping = 0;
+	struct stat st;
+
+	if (pg <= 0 || start < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (size = st.st_size; start < size;) {
+		size_t len;
+		const char *m, *p, *end, *nl;
+
+		base = start - start % pg;
+		len = size - base > MAP_WINDOW ? MAP_WINDOW : (size_t)(size - base);
+		m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, base);
+		if (m == MAP_FAILED) {
+			if (start == 0 && !skipping)
+				return 0;
+			msg_fatal("cannot map the input: %s", strerror(errno));
+		}
+		scan_window_len = len;
+		scan_window = m;
+		p = m + (start - base);
+		end = m + len;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			size_t n = (size_t)(nl - p);
+
+			if (skipping || n > MAX_LINE)
+				engine_count_overlong(e);
+			else
+				engine_line(e, p, n);
+			skipping = 0;
+			p = nl + 1;
+		}
+		start = base + (p - m);
+		if (end - p > MAX_LINE && !skipping) {
+			/* Too long to be a log line: find its end. */
+			skipping = 1;
+		}
+		if (skipping)
+			start = base + (off_t)len;
+		if (base + (off_t)len == size && fstat(fd, &st) == 0 && st.st_size > size) {
+			size = st.st_size; /* grown meanwhile: read on */
+		} else if (base + (off_t)len == size) {
+			/* The end: an unterminated last line, unless too long. */
+			if (p < end && !skipping)
+				engine_line(e, p, (size_t)(end - p));
+			start = size;
+		}
+		scan_window = NULL;
+		munmap((void *)m, len);
+	}
+	return 1;
+}
+
+static int scan_mapped(struct engine *e, int fd)
+{
+	struct sigaction sa, old;
+	int done;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = scan_on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(scan_bus, 1)) {
+		scan_bus_armed = 0;
+		if (scan_window)
+			munmap((void *)scan_window, scan_window_len);
+		scan_window = NULL;
+		sigaction(SIGBUS, &old, NULL);
+		msg_warn("the input shrank while it was read: the rest of it is gone");
+		return 1;
+	}
+	scan_bus_armed = 1;
+	done = scan_windows(e, fd);
+	scan_bus_armed = 0;
+	sigaction(SIGBUS, &old, NULL);
+	return done;
+}
+
 static void scan_fd(struct engine *e, int fd)
 {
 	struct lreader *r = lreader_create(fd, READ_BUFFER, MAX_LINE);
@@ -82,6 +195,10 @@ static void scan_fd(struct engine *e, int fd)
 	size_t len;
 	enum lreader_status st;
 
+	if (scan_mapped(e, fd)) {
+		lreader_free(r);
+		return;
+	}
 	while ((st = lreader_next(r, &line, &len)) != LR_AGAIN) {
 		if (st == LR_LINE)
 			engine_line(e, line, len);
@@ -226,8 +343,10 @@ int main(int argc, char **argv)
 		config_free(cf);
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	setvbuf(stdout, NULL, _IOFBF, WRITE_BUFFER);
 	e = engine_create(cf, print_alert, &s);
+	/* The reports count alerts: none is built (--remediation reads the windows). */
+	engine_count_only(e, s.summary || s.html);
 	if (nfiles == 0)
 		scan_fd(e, 0);
 	for (int i = 0; i < nfiles; i++) {

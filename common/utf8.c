@@ -6,6 +6,7 @@
  */
 #include "utf8.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p, or 0 if it is not one. */
@@ -44,8 +45,21 @@ size_t text_clean(const char *in, size_t len, char *out, size_t cap, int flags, 
 	if (cut)
 		*cut = 0;
 	/* Most text is printable ASCII: copy the longest such prefix at once. */
-	while (i < len && i < cap && p[i] >= 0x20 && p[i] < 0x7f)
-		i++;
+	{
+		size_t lim = len < cap ? len : cap;
+
+		/* Eight bytes at a time: none below 0x20, none at 0x7f or above. */
+		for (; i + 8 <= lim; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (((w - 0x2020202020202020ULL) | (w + 0x0101010101010101ULL) | w) &
+			    0x8080808080808080ULL)
+				break;
+		}
+		while (i < lim && p[i] >= 0x20 && p[i] < 0x7f)
+			i++;
+	}
 	if (i)
 		memcpy(out, in, i);
 	o = i;

@@ -165,6 +165,107 @@ static void test_text_clean(void **state)
 	assert_int_equal(cut, 1);
 }
 
+/* The same fields into an alert and, as the reference, into a jansson object. */
+struct pair {
+	struct alert *a;
+	json_t *ref;
+};
+
+static void pair_text(struct pair *p, const char *key, const char *text, size_t len)
+{
+	char buf[ALERT_FIELD_MAX];
+	size_t n = text_clean(text, len, buf, sizeof(buf), 0, NULL);
+
+	alert_text(p->a, key, text, len, 2);
+	json_object_set_new(p->ref, key, json_stringn(buf, n));
+}
+
+static void pair_int(struct pair *p, const char *key, long long v)
+{
+	alert_int(p->a, key, v, 2);
+	json_object_set_new(p->ref, key, json_integer(v));
+}
+
+static void pair_start(struct pair *p, struct alert_cache *c, const char *host, size_t hlen)
+{
+	char buf[ALERT_FIELD_MAX], stamp[64];
+	size_t n = text_clean(host, hlen, buf, sizeof(buf), 0, NULL);
+
+	p->a = alert_new_cached(c, "probe_failed", SEV_WARNING, &when, host, hlen);
+	p->ref = json_object();
+	pftime_format(&when, stamp, sizeof(stamp));
+	json_object_set_new(p->ref, "@timestamp", json_string(stamp));
+	json_object_set_new(p->ref, "event", json_string("probe_failed"));
+	json_object_set_new(p->ref, "severity", json_string("warning"));
+	json_object_set_new(p->ref, "host", json_stringn(buf, n));
+}
+
+/* The alert's JSON is byte for byte what jansson dumps for the same object. */
+static void pair_check(struct pair *p)
+{
+	size_t len;
+	char *got = alert_render(p->a, &len);
+	char *want = json_dumps(p->ref, JSON_COMPACT);
+
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(got);
+	free(want);
+	json_decref(p->ref);
+	alert_free(p->a);
+}
+
+static void test_same_bytes_as_jansson(void **state)
+{
+	static const char hostile[] =
+		"a\"b\\c\x01\x1f\x7f/\r\n\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+		"\xff\x00z\u2028";
+	struct alert_cache *c = alert_cache_create();
+	const char *texts[] = { "one", "t\"wo" };
+	size_t lens[] = { 3, 4 };
+	char big[400], huge[2000], name[32];
+	struct pair p;
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	memset(huge, 'y', sizeof(huge));
+	/* Many alerts through one cache: hits, misses and evictions. */
+	for (int i = 0; i < 3000; i++) {
+		pair_start(&p, c, i % 2 ? "mta" : hostile, i % 2 ? 3 : sizeof(hostile) - 1);
+		snprintf(name, sizeof(name), "user%d@example.com", i % 700);
+		pair_text(&p, "postfix_to", name, strlen(name));
+		pair_text(&p, "reason", hostile, (size_t)(i % (int)sizeof(hostile)));
+		pair_int(&p, "postfix_relay_port", i % 3 ? 25 : -i * 1000003LL);
+		pair_text(&p, "postfix_to", "again", 5); /* replaced where it stands */
+		if (i % 5 == 0)
+			pair_text(&p, "long", big, sizeof(big));
+		if (i % 7 == 0) {
+			/* Too long to remember; the same bytes as our own text are not capped. */
+			pair_text(&p, "huge", huge, sizeof(huge) - (size_t)(i % 3));
+			big[sizeof(big) - 1] = 0;
+			alert_const(p.a, "mine", big, 2);
+			json_object_set_new(p.ref, "mine", json_string(big));
+			pair_text(&p, "theirs", big, sizeof(big) - 1);
+			big[sizeof(big) - 1] = 'x';
+		}
+		alert_bool(p.a, "flag", i % 2, 3);
+		json_object_set_new(p.ref, "flag", json_boolean(i % 2));
+		alert_set_null(p.a, "smtp_stage", 0);
+		json_object_set_new(p.ref, "smtp_stage", json_null());
+		if (i % 100 == 0) {
+			json_t *arr = json_array();
+
+			alert_text_array(p.a, "recipients", texts, lens, 2, 3);
+			json_array_append_new(arr, json_string("one"));
+			json_array_append_new(arr, json_string("t\"wo"));
+			json_object_set_new(p.ref, "recipients", arr);
+		}
+		pair_check(&p);
+	}
+	alert_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_budget_drops_by_rank),
 		cmocka_unit_test(test_budget_with_escapes),
 		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_same_bytes_as_jansson),
 	};
 
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);

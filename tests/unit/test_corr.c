@@ -563,6 +563,42 @@ static void test_reload_changes_threshold(void **state)
 	engine_free(e);
 }
 
+/* Scenario lines for the count-only check: failures, rejects, a recovery. */
+static void count_scenario(struct engine *e)
+{
+	fail_probe(e, 60000, "CB1223A942", "user@example.com");
+	reject(e, 60003, "user@example.com", LOST);
+	reject(e, 60004, "other@example.com", LOST);
+	fail_probe(e, 60004, "5E2C61020F4", "user2@example.com");
+	reject(e, 60006, "user2@example.com", "Address verification in progress");
+	probe(e, 61000, "5E2C61020F5", "user3@example.com", 100, EXCH, "2.1.5", "deliverable",
+	      "221 2.0.0 Bye");
+	probe(e, 62000, "5E2C61020F6", "user4@example.com", 100, EXCH, "2.1.5", "deliverable",
+	      OK250);
+}
+
+/* --summary's engine: the same counts, and no alert is built or handed out. */
+static void test_count_only(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	struct engine_stats full, counted;
+
+	(void)state;
+	count_scenario(e);
+	full = *engine_stats(e);
+	assert_int_equal(got.n, 8);
+	engine_free(e);
+	collected_clear(&got);
+	e = test_engine(&got, NULL);
+	engine_count_only(e, 1);
+	count_scenario(e);
+	counted = *engine_stats(e);
+	assert_int_equal(got.n, 0);
+	assert_memory_equal(full.alerts, counted.alerts, sizeof(full.alerts));
+	assert_memory_equal(full.events, counted.events, sizeof(full.events));
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +617,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_suspended_and_attempts, teardown),
 		cmocka_unit_test_teardown(test_hosts_are_separate, teardown),
 		cmocka_unit_test_teardown(test_reload_changes_threshold, teardown),
+		cmocka_unit_test_teardown(test_count_only, teardown),
 	};
 
 	return cmocka_run_group_tests_name("corr", tests, NULL, NULL);

@@ -157,6 +157,47 @@ static void test_program_names(void **state)
 			 PFLOG_MALFORMED);
 }
 
+/* The service is after the last '/', wherever it falls; the pid has 1 to 9 digits. */
+static void test_service_and_pid_edges(void **state)
+{
+	static const struct {
+		const char *prog, *pid;
+		enum pflog_result want;
+	} cases[] = {
+		{ "postfix/smtp", "7", PFLOG_EVENT },
+		{ "a/b/c/d/e/f/g/smtp", "123", PFLOG_EVENT },
+		{ "postfix/smtp/x", "1", PFLOG_FOREIGN },
+		{ "postfix-long-syslog-name/smtp", "99999", PFLOG_EVENT },
+		{ "postfix/x/pickup", "5", PFLOG_IGNORED },
+		{ "x/abcdefgh/smtp", "5", PFLOG_EVENT },
+		{ "x/smtp/abcdefgh", "5", PFLOG_FOREIGN },
+		{ "/smtp", "5", PFLOG_FOREIGN },
+		{ "postfix/", "5", PFLOG_FOREIGN },
+		{ "smtp", "5", PFLOG_FOREIGN },
+		{ "p/smtp", "123456789", PFLOG_EVENT },
+		{ "p/smtp", "1234567890", PFLOG_MALFORMED },
+		{ "p/smtp", "12345678", PFLOG_EVENT },
+		{ "p/smtp", "", PFLOG_MALFORMED },
+		{ "p/smtp", "12a", PFLOG_MALFORMED },
+		{ "p/smtp", "1234567\xb1", PFLOG_MALFORMED },
+	};
+	struct pflog_event ev;
+	char line[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "Nov 25 16:41:14 mx %s[%s]: ABCDEF1234: to=<a@b>, relay=h[1.2.3.4]:25, "
+			 "delay=1, delays=0/0/0/1, dsn=2.1.5, status=deliverable (250 Ok)",
+			 cases[i].prog, cases[i].pid);
+		assert_int_equal(parse(line, &ev), cases[i].want);
+		if (cases[i].want == PFLOG_EVENT) {
+			assert_str(ev.service, "smtp");
+			assert_str(ev.pid, cases[i].pid);
+		}
+	}
+}
+
 static void test_queue_events(void **state)
 {
 	struct pflog_event ev;
@@ -535,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_seed_status_line),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_program_names),
+		cmocka_unit_test(test_service_and_pid_edges),
 		cmocka_unit_test(test_queue_events),
 		cmocka_unit_test(test_delivery_variants),
 		cmocka_unit_test(test_attempts_and_discard),
