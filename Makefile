@@ -21,9 +21,13 @@ STD       = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 OPT      ?= -O2 -g
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
+# The journal as a log source when libsystemd is there (common/journal.c).
+SYSTEMD   := $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo yes)
 CFLAGS_ALL = $(STD) $(WARN) $(OPT) $(EXTRA_CFLAGS) -Icommon \
-             $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lpthread
+             $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null) \
+             $(if $(SYSTEMD),-DHAVE_SYSTEMD $(shell $(PKG_CONFIG) --cflags libsystemd))
+LIBS      = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lpthread \
+            $(if $(SYSTEMD),$(shell $(PKG_CONFIG) --libs libsystemd))
 # Debian's libmilter-dev ships no .pc file.
 MILTER_LIBS = $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
 TLS_LIBS  = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)

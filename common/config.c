@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "diag.h"
+#include "journal.h"
 #include "pftime.h"
 #include "xmem.h"
 
@@ -20,7 +21,8 @@ static const struct config_def config_defs[CF_COUNT] = {
 			       "where the milter listens, in libmilter syntax (unix:PATH, "
 			       "inet:PORT@HOST, inet6:PORT@HOST)" },
 	[CF_LOG_SOURCE] = { "log_source", CT_PATH, "/var/log/mail.log", 0, 0, 0,
-			    "the Postfix log to follow; - reads standard input" },
+			    "the Postfix log to follow; - reads standard input; journal reads "
+			    "the systemd journal, journal:/DIR a folder of journal files" },
 	[CF_STATE_FILE] = { "state_file", CT_PATH, "/var/lib/probewatch/state", 0, 0, 0,
 			    "where the read position in log_source is saved" },
 	[CF_ALERT_SINKS] = { "alert_sinks", CT_SINKS, "syslog", 1, 0, 0,
@@ -209,6 +211,15 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 	case CT_PATH:
 		if (strcmp(v, "-") == 0 && d == &config_defs[CF_LOG_SOURCE])
 			return 0;
+		if (d == &config_defs[CF_LOG_SOURCE] &&
+		    (strcmp(v, "journal") == 0 || strncmp(v, "journal:/", 9) == 0)) {
+			if (journal_available())
+				return 0;
+			snprintf(why, whylen,
+				 "a file: this probewatch was built without libsystemd, so it "
+				 "cannot read the journal");
+			return -1;
+		}
 		if (v[0] != '/' || strlen(v) > 1000) {
 			snprintf(why, whylen, "an absolute path%s",
 				 d == &config_defs[CF_LOG_SOURCE] ? " or -" : "");

@@ -108,7 +108,8 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	/* Only counting (--summary): nothing will read an alert, none is built. */
 	if (r->sender)
 		corr_emit(c, "sender_rejected",
-			  c->count_only ? NULL : corr_alert_sender_reject(c->alerts, r, &cls, linked));
+			  c->count_only ? NULL
+					: corr_alert_sender_reject(c->alerts, r, &cls, linked));
 	else
 		corr_emit(c, "recipient_rejected",
 			  c->count_only ? NULL : corr_alert_reject(c->alerts, r, &cls, linked));

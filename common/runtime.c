@@ -6,12 +6,14 @@
 #include "autocheck.h"
 #include "diag.h"
 #include "follow.h"
+#include "journal.h"
 #include "metrics.h"
 #include "sink.h"
 #include "stats.h"
 #include "xmem.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -112,8 +114,9 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	pthread_mutex_init(&rt->req_lock, NULL);
 	rt->queue = alertq_create(ALERT_QUEUE_MAX);
 	rt->engine = engine_create(rt->cf, runtime_alert, rt);
-	rt->follower =
-		follower_create(config_str(cf, CF_LOG_SOURCE), config_str(cf, CF_STATE_FILE));
+	if (strncmp(config_str(cf, CF_LOG_SOURCE), "journal", 7) != 0)
+		rt->follower = follower_create(config_str(cf, CF_LOG_SOURCE),
+					       config_str(cf, CF_STATE_FILE));
 	rt->stop_pipe[0] = rt->stop_pipe[1] = -1;
 	if (pipe(rt->stop_pipe) < 0)
 		msg_fatal("pipe: %s", strerror(errno));
@@ -223,10 +226,57 @@ static void on_overlong(void *ctx)
 	pthread_mutex_unlock(&rt->lock);
 }
 
+#define JOURNAL_BATCH 1000 /* records between two saves of the cursor */
+
+/*
+ * log_source = journal: read on from the cursor saved in state_file (or
+ * from the journal's end), save the cursor after every batch, as the file
+ * follower saves its position, and wait for the journal to grow.
+ */
+static void journal_thread(struct runtime *rt)
+{
+	char err[600], cursor[JOURNAL_CURSOR_MAX];
+	const char *src = config_str(rt->cf, CF_LOG_SOURCE),
+		   *state = config_str(rt->cf, CF_STATE_FILE);
+	struct journal *j;
+	int warned = 0;
+
+	while ((j = journal_open(src, NULL, err, sizeof(err))) == NULL) {
+		if (!warned++)
+			msg_warn("%s; trying again every 5 s", err);
+		struct pollfd p = { rt->stop_pipe[0], POLLIN, 0 };
+
+		if (poll(&p, 1, 5000) > 0)
+			return;
+	}
+	if (journal_seek(j, journal_cursor_load(state, cursor, sizeof(cursor)) == 0 ? cursor : NULL,
+			 0, err, sizeof(err)) < 0)
+		msg_warn("%s", err);
+	while (!rt->stopping) {
+		size_t n = journal_read(j, on_line, on_overlong, rt, JOURNAL_BATCH);
+
+		if (n > 0 && journal_cursor_save(state, journal_cursor(j)) < 0)
+			msg_warn("cannot save the journal cursor in %s: %s", state,
+				 strerror(errno));
+		pthread_mutex_lock(&rt->lock);
+		engine_tick(rt->engine, time(NULL));
+		pthread_mutex_unlock(&rt->lock);
+		if (n == JOURNAL_BATCH)
+			continue;
+		if (journal_wait(j, rt->stop_pipe[0], LOG_POLL_MS))
+			break;
+	}
+	journal_close(j);
+}
+
 static void *log_thread(void *arg)
 {
 	struct runtime *rt = arg;
 
+	if (rt->follower == NULL) {
+		journal_thread(rt);
+		return NULL;
+	}
 	follower_start(rt->follower);
 	while (!rt->stopping) {
 		follower_read(rt->follower, on_line, on_overlong, rt);

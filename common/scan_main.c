@@ -11,11 +11,13 @@
  * status: 0 done, 1 a cache clean-up not done, 2 an input or
  * configuration problem (said on stderr).
  */
+#define _XOPEN_SOURCE 700 /* strptime */
 #include "config.h"
 #include "diag.h"
 #include "engine.h"
 #include "fixcmd.h"
 #include "html.h"
+#include "journal.h"
 #include "lreader.h"
 #include "summary.h"
 #include "xmem.h"
@@ -55,6 +57,91 @@ static void print_alert(void *ctx, struct alert *a)
 	json = alert_json(a, &len);
 	fwrite_unlocked(json, 1, len, stdout);
 	putc_unlocked('\n', stdout);
+}
+
+/* "@EPOCH", "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with a T, local time; µs. */
+static int parse_when(const char *v, unsigned long long *usec)
+{
+	static const char *const formats[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+					       "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+	struct tm tm;
+	char *end;
+
+	if (v[0] == '@') {
+		long long sec = strtoll(v + 1, &end, 10);
+
+		if (end == v + 1 || *end || sec < 0)
+			return -1;
+		*usec = (unsigned long long)sec * 1000000ULL;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(v, formats[i], &tm);
+		if (end && *end == 0) {
+			time_t t;
+
+			tm.tm_isdst = -1;
+			if ((t = mktime(&tm)) == (time_t)-1 || t < 0)
+				return -1;
+			*usec = (unsigned long long)t * 1000000ULL;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void journal_line(void *ctx, const char *line, size_t len)
+{
+	engine_line(ctx, line, len);
+}
+
+static void journal_overlong(void *ctx)
+{
+	engine_count_overlong(ctx);
+}
+
+/* --journal / --journal-file: the same engine over the journal's records. */
+static int scan_journal(struct scan *s, struct config *cf, char *const *files,
+			unsigned long long since, unsigned long long until, int extra_args)
+{
+	char err[600];
+	struct journal *j;
+	struct engine *e;
+
+	if (extra_args || s->html) {
+		msg_error("--journal reads no log files%s",
+			  s->html ? " (and has no --html yet)" : "");
+		return 2;
+	}
+	if ((j = journal_open("journal", files, err, sizeof(err))) == NULL) {
+		msg_error("%s", err);
+		return 2;
+	}
+	if (since ? journal_seek_time(j, since) < 0
+		  : journal_seek(j, NULL, 1, err, sizeof(err)) < 0) {
+		msg_error("cannot seek in the journal");
+		journal_close(j);
+		return 2;
+	}
+	journal_set_until(j, until);
+	setvbuf(stdout, NULL, _IOFBF, WRITE_BUFFER);
+	e = engine_create(cf, print_alert, s);
+	engine_count_only(e, s->summary);
+	journal_read(j, journal_line, journal_overlong, e, 0);
+	if (s->summary)
+		summary_print(stdout, e,
+			      isatty(1) &&
+				      (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == 0));
+	if (s->remediation)
+		fixcmd_remediation(stdout, e, &(struct fixcmd_opts){ 0 });
+	engine_free(e);
+	journal_close(j);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		msg_error("error writing to standard output: %s", strerror(errno));
+		return 2;
+	}
+	return 0;
 }
 
 static void usage(FILE *fp)
@@ -218,6 +305,10 @@ int main(int argc, char **argv)
 		{ "summary", no_argument, NULL, 'S' },
 		{ "remediation", no_argument, NULL, 'M' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "journal", no_argument, NULL, 'J' },
+		{ "journal-file", required_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
 		{ "verify-cache", no_argument, NULL, 'V' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "flush-failed", no_argument, NULL, 'F' },
@@ -230,7 +321,10 @@ int main(int argc, char **argv)
 	};
 	struct scan s = { 0 };
 	struct fixcmd_opts fo = { 0 };
-	int verify_cache = 0;
+	int verify_cache = 0, journal = 0, njfiles = 0;
+	char **jfiles = xcalloc((size_t)argc + 1, sizeof(char *));
+	unsigned long long since = 0, until = 0;
+	int rc;
 	const char *cfpath = NULL;
 	char **overrides = xcalloc((size_t)argc, sizeof(char *));
 	int noverrides = 0, print_settings = 0, problems = 0, ch;
@@ -257,6 +351,23 @@ int main(int argc, char **argv)
 		case 'H':
 			s.html = optarg;
 			break;
+		case 'J':
+			journal = 1;
+			break;
+		case 'j':
+			journal = 1;
+			jfiles[njfiles++] = optarg;
+			break;
+		case 's':
+		case 'u':
+			if (parse_when(optarg, ch == 's' ? &since : &until) < 0) {
+				msg_error("--%s: '%s' is not a time (YYYY-MM-DD[ HH:MM[:SS]] or "
+					  "@EPOCH)",
+					  ch == 's' ? "since" : "until", optarg);
+				rc = 2;
+				goto args_done;
+			}
+			break;
 		case 'V':
 			verify_cache = 1;
 			break;
@@ -277,14 +388,23 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			config_write_sample(stdout);
-			return 0;
+			rc = 0;
+			goto args_done;
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto args_done;
 		default:
 			usage(stderr);
-			return 2;
+			rc = 2;
+			goto args_done;
 		}
+	}
+	if (0) {
+	args_done:
+		free(overrides);
+		free(jfiles);
+		return rc;
 	}
 	cf = config_new();
 	problems = config_load(cf, &cfpath, overrides, noverrides);
@@ -292,16 +412,17 @@ int main(int argc, char **argv)
 	if (problems) {
 		msg_error("%d configuration problem%s", problems, problems > 1 ? "s" : "");
 		config_free(cf);
+		free(jfiles);
 		return 2;
 	}
 	if (print_settings) {
 		config_dump(cf, stdout);
 		config_free(cf);
+		free(jfiles);
 		return 0;
 	}
 	if (verify_cache || fo.flush || fo.relay) {
-		int rc;
-
+		free(jfiles);
 		if (!verify_cache || argc - optind > 1) {
 			usage(stderr);
 			config_free(cf);
@@ -313,6 +434,20 @@ int main(int argc, char **argv)
 		return fflush(stdout) == EOF ? 2 : rc;
 	}
 
+	if ((since || until) && !journal) {
+		msg_error("--since and --until are for --journal and --journal-file");
+		config_free(cf);
+		free(jfiles);
+		return 2;
+	}
+	if (journal) {
+		rc = scan_journal(&s, cf, njfiles ? jfiles : NULL, since, until, optind < argc);
+
+		free(jfiles);
+		config_free(cf);
+		return rc;
+	}
+	free(jfiles);
 	/* Open every input first: a missing file is an error before any output. */
 	nfiles = argc - optind;
 	fds = xcalloc(nfiles > 0 ? (size_t)nfiles : 1, sizeof(int));
