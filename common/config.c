@@ -75,6 +75,9 @@ static const struct config_def config_defs[CF_COUNT] = {
 	[CF_METRICS_FILE] = { "metrics_file", CT_OPTPATH, "", 1, 0, 0,
 			      "the same metrics written to this file every 15 s (atomically, for "
 			      "node_exporter's textfile collector); empty: off" },
+	[CF_ADDRESS_VERIFY_MAP] = { "address_verify_map", CT_STRING, "", 0, 0, 0,
+				    "the verify cache that remediation texts name; empty: ask "
+				    "Postfix (postconf address_verify_map), or its default" },
 };
 
 struct config {

@@ -12,6 +12,16 @@
 
 #include <stddef.h>
 
+/*
+ * The verify cache the texts name: remedy_set_verify_map() (probewatch's
+ * address_verify_map setting) before any thread starts; when that is empty,
+ * remedy_verify_map() asks Postfix (postconf address_verify_map) the first
+ * time it is needed, and falls back to Postfix's default map.  "-" means
+ * Postfix's cache is off.
+ */
+void remedy_set_verify_map(const char *map);
+const char *remedy_verify_map(void);
+
 size_t remedy_pipelining(char *buf, size_t size, const char *addr, size_t alen);
 /* The same in one short sentence, for the alert of each failed probe. */
 size_t remedy_pipelining_short(char *buf, size_t size, const char *addr, size_t alen);

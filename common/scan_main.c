@@ -19,6 +19,7 @@
 #include "html.h"
 #include "journal.h"
 #include "lreader.h"
+#include "remedy.h"
 #include "summary.h"
 #include "xmem.h"
 
@@ -415,6 +416,7 @@ int main(int argc, char **argv)
 		free(jfiles);
 		return 2;
 	}
+	remedy_set_verify_map(config_str(cf, CF_ADDRESS_VERIFY_MAP));
 	if (print_settings) {
 		config_dump(cf, stdout);
 		config_free(cf);

@@ -17,6 +17,7 @@
 #include "httpd.h"
 #include "milter.h"
 #include "privs.h"
+#include "remedy.h"
 #include "runtime.h"
 #include "xmem.h"
 
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
 	}
 	runtime_block_signals();
 	alert_init();
+	/* Before any thread: the verify cache the remediation texts name. */
+	remedy_set_verify_map(config_str(cf, CF_ADDRESS_VERIFY_MAP));
+	remedy_verify_map();
 	if (milter_open(config_str(cf, CF_MILTER_SOCKET), config_str(cf, CF_USER),
 			config_str(cf, CF_MILTER_SOCKET_GROUP),
 			(unsigned)config_num(cf, CF_MILTER_SOCKET_MODE)) < 0)
