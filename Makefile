@@ -114,7 +114,7 @@ $(O)/mclient: tests/milter/mclient.c
 
 $(O)/fakesmtp: tests/e2e/fakesmtp.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+	$(CC) $(STD) $(WARN) -O2 -o $@ $< $(TLS_LIBS)
 
 $(O)/smtpclock: tests/bench/smtpclock.c
 	@mkdir -p $(dir $@)

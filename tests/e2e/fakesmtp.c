@@ -18,7 +18,9 @@
  * also sends QUIT right behind the final "." of real mail.  -u lists
  * addresses answered 550 5.1.1, -g addresses answered 450 4.2.0
  * (greylisting).  -s announces STARTTLS and then breaks the handshake
- * (220, then bytes that are not TLS, then close).  -j puts control bytes,
+ * (220, then bytes that are not TLS, then close); -T CERT:KEY does real
+ * STARTTLS (OpenSSL) with that certificate, and with -q misbehaves only
+ * in plain text (in order once TLS is on).  -j puts control bytes,
  * an escape sequence and invalid UTF-8 in the greeting.  Messages received
  * with DATA are saved in DIR.
  */
@@ -35,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 enum mode {
 	QUIT_FIRST,
 	MAIL_ANSWERED,
@@ -47,13 +51,15 @@ enum mode {
 
 static enum mode mode = CORRECT;
 static const char *unknown = "", *greylist = "", *maildir;
-static int msgno, starttls, junk;
+static int msgno, starttls, junk, plain_only;
+static SSL_CTX *tls_ctx; /* -T: real STARTTLS */
+static SSL *tls;         /* this session's, once started */
 
 static void say(int fd, const char *text)
 {
 	size_t n = strlen(text);
 
-	if (write(fd, text, n) != (ssize_t)n)
+	if (tls ? SSL_write(tls, text, (int)n) != (int)n : write(fd, text, n) != (ssize_t)n)
 		_exit(0);
 }
 
@@ -125,7 +131,8 @@ static void session(int fd)
 	say(fd, junk ? "220 fake\x01\x1b[31m.example.com\xff\xfe ESMTP\x7f\r\n"
 		     : "220 fake.example.com ESMTP\r\n");
 	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have - 1);
+		ssize_t n = tls ? SSL_read(tls, buf + have, (int)(sizeof(buf) - have - 1))
+				: read(fd, buf + have, sizeof(buf) - have - 1);
 		char *line, *eol;
 		int owed = 0, quit = 0, mail = 0;
 
@@ -155,6 +162,10 @@ static void session(int fd)
 			if (is_cmd(line, "QUIT") && owed)
 				quit = 1;
 		}
+		if (tls && plain_only) {
+			quit = 0; /* over TLS this server is correct */
+			mail = 0;
+		}
 		if (mode == SILENT_CLOSE && mail)
 			return;
 		if (quit && mode == QUIT_FIRST) {
@@ -170,12 +181,22 @@ static void session(int fd)
 		for (line = buf; !in_data && (eol = strstr(line, "\r\n")) != NULL; line = eol + 2) {
 			*eol = 0;
 			if (is_cmd(line, "EHLO"))
-				say(fd, starttls ? "250-fake.example.com\r\n250-PIPELINING\r\n250-"
-						   "STARTTLS\r\n"
-						   "250-SIZE 10240000\r\n250 8BITMIME\r\n"
-						 : "250-fake.example.com\r\n250-PIPELINING\r\n"
-						   "250-SIZE 10240000\r\n250 8BITMIME\r\n");
-			else if (is_cmd(line, "STARTTLS") && starttls) {
+				say(fd, (starttls || tls_ctx) && !tls
+						? "250-fake.example.com\r\n250-PIPELINING\r\n250-"
+						  "STARTTLS\r\n"
+						  "250-SIZE 10240000\r\n250 8BITMIME\r\n"
+						: "250-fake.example.com\r\n250-PIPELINING\r\n"
+						  "250-SIZE 10240000\r\n250 8BITMIME\r\n");
+			else if (is_cmd(line, "STARTTLS") && tls_ctx && !tls) {
+				say(fd, "220 2.0.0 Ready to start TLS\r\n");
+				tls = SSL_new(tls_ctx);
+				SSL_set_fd(tls, fd);
+				if (SSL_accept(tls) != 1)
+					return;
+				have = 0; /* RFC 3207: what came before the handshake is gone */
+				buf[0] = 0;
+				goto next_read;
+			} else if (is_cmd(line, "STARTTLS") && starttls) {
 				say(fd, "220 2.0.0 Ready to start TLS\r\n");
 				say(fd, "this is not a TLS server hello\r\n");
 				return;
@@ -205,6 +226,7 @@ static void session(int fd)
 		have -= (size_t)(line - buf);
 		memmove(buf, line, have);
 		buf[have] = 0;
+	next_read:;
 	}
 }
 
@@ -214,7 +236,7 @@ int main(int argc, char **argv)
 	int ch, s, one = 1, port = 0;
 	const char *pidfile = NULL;
 
-	while ((ch = getopt(argc, argv, "p:m:u:g:d:P:sj")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:u:g:d:P:sjT:q")) != -1) {
 		switch (ch) {
 		case 'p':
 			port = atoi(optarg);
@@ -246,6 +268,24 @@ int main(int argc, char **argv)
 		case 'j':
 			junk = 1;
 			break;
+		case 'q':
+			plain_only = 1;
+			break;
+		case 'T': {
+			char *key = strchr(optarg, ':');
+
+			if (key == NULL)
+				return 2;
+			*key++ = 0;
+			tls_ctx = SSL_CTX_new(TLS_server_method());
+			if (tls_ctx == NULL ||
+			    SSL_CTX_use_certificate_chain_file(tls_ctx, optarg) != 1 ||
+			    SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1) {
+				fprintf(stderr, "fakesmtp: cannot load %s and %s\n", optarg, key);
+				return 1;
+			}
+			break;
+		}
 		default:
 			fprintf(stderr, "usage: fakesmtp -p PORT -m MODE [-u USERS] [-g USERS] [-d "
 					"DIR] [-s] [-j]\n");
