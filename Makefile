@@ -16,7 +16,7 @@
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 O        ?= build
-WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 STD       = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 OPT      ?= -O2 -g
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -132,9 +132,20 @@ $(O)/runstat: tests/bench/runstat.c
 tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
 
 # The test build: AddressSanitizer and UBSan on everything.
+# make check VALGRIND=1: the same without sanitizers, the unit tests under
+# valgrind (memcheck, leaks are errors).
+ifdef VALGRIND
+CHECK_O   = build/valgrind
+CHECK_OPT = -O1 -g
+else
+CHECK_O   = build/san
+CHECK_OPT = $(SAN_FLAGS)
+endif
+
 check: deps
-	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
-	tests/run-tests build/san
+	@$(MAKE) --no-print-directory format-check
+	$(MAKE) O=$(CHECK_O) OPT="$(CHECK_OPT)" tests
+	VALGRIND=$(VALGRIND) tests/run-tests $(CHECK_O)
 
 unit golden: deps
 	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
@@ -161,7 +172,8 @@ sample-config: all
 man: all
 	$(O)/probewatch-scan --sample-config | scripts/gen-conf-man > man/probewatch.conf.5
 
-FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] metrics/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] metrics/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] \
+		tests/bench/*.c tests/milter/*.c tests/e2e/*.c tests/fuzz/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_FILES)

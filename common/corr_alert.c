@@ -127,51 +127,20 @@ struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdic
 	return a;
 }
 
-struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
-				const struct classification *cls,
-				const struct probe_verdict *linked)
-{
-	struct alert *a = alert_new_cached(ac, "recipient_rejected", corr_probe_severity(cls),
-					   &r->when, r->host.p, r->host.len);
-
-	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
-	if (r->client_host.len)
-		alert_text(a, "postfix_client_hostname", r->client_host.p, r->client_host.len,
-			   R_CONTEXT);
-	alert_text(a, "postfix_client_ip", r->client_addr.p, r->client_addr.len, KEEP);
-	if (r->helo.p)
-		alert_text(a, "postfix_helo", r->helo.p, r->helo.len, R_CONTEXT);
-	alert_text(a, "postfix_from", r->from.p, r->from.len, R_CONTEXT);
-	alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, KEEP);
-	if (r->code)
-		alert_int(a, "postfix_status_code", r->code, KEEP);
-	alert_text(a, "postfix_status_code_enhanced", r->enhanced.p, r->enhanced.len, KEEP);
-	alert_text(a, "reason", r->reason.p, r->reason.len, R_REASON);
-	class_fields(a, cls);
-	if (r->reject_warning)
-		alert_bool(a, "reject_warning", 1, KEEP);
-	if (r->daemon_name.len)
-		alert_text(a, "postfix_daemon_name", r->daemon_name.p, r->daemon_name.len, R_EXTRA);
-	if (linked) {
-		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
-		if (linked->relay_host)
-			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
-	}
-	alert_literal(a, "source", r->from_milter ? "milter" : "log", KEEP);
-	return a;
-}
-
 /*
- * A refused sender: postfix_from is the address that failed verification,
- * postfix_to the recipient of that RCPT (null when Postfix refused at
- * MAIL, before any recipient).
+ * A refusal: of a recipient (postfix_to the refused address, postfix_from
+ * the envelope sender), or of a sender (postfix_from the address that
+ * failed verification, postfix_to the recipient of that RCPT, null when
+ * Postfix refused at MAIL, before any recipient).  One field list, in the
+ * order both events share.
  */
-struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reject_info *r,
-				       const struct classification *cls,
-				       const struct probe_verdict *linked)
+static struct alert *reject_alert(struct alert_cache *ac, const struct reject_info *r,
+				  const struct classification *cls,
+				  const struct probe_verdict *linked)
 {
-	struct alert *a = alert_new_cached(ac, "sender_rejected", corr_probe_severity(cls),
-					   &r->when, r->host.p, r->host.len);
+	struct alert *a =
+		alert_new_cached(ac, r->sender ? "sender_rejected" : "recipient_rejected",
+				 corr_probe_severity(cls), &r->when, r->host.p, r->host.len);
 
 	alert_text(a, "postfix_queueid", r->queue_id.p, r->queue_id.len, KEEP);
 	if (r->client_host.len)
@@ -180,12 +149,16 @@ struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reje
 	alert_text(a, "postfix_client_ip", r->client_addr.p, r->client_addr.len, KEEP);
 	if (r->helo.p)
 		alert_text(a, "postfix_helo", r->helo.p, r->helo.len, R_CONTEXT);
-	alert_text(a, "postfix_from", r->from.p, r->from.len, KEEP);
-	if (r->rcpt.len)
+	/* The refused address is never dropped; the other one is context. */
+	alert_text(a, "postfix_from", r->from.p, r->from.len, r->sender ? KEEP : R_CONTEXT);
+	if (!r->sender)
+		alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, KEEP);
+	else if (r->rcpt.len)
 		alert_text(a, "postfix_to", r->rcpt.p, r->rcpt.len, R_CONTEXT);
 	else
 		alert_set_null(a, "postfix_to", R_CONTEXT);
-	alert_literal(a, "postfix_smtp_stage", r->at_mail ? "MAIL" : "RCPT", KEEP);
+	if (r->sender)
+		alert_literal(a, "postfix_smtp_stage", r->at_mail ? "MAIL" : "RCPT", KEEP);
 	if (r->code)
 		alert_int(a, "postfix_status_code", r->code, KEEP);
 	alert_text(a, "postfix_status_code_enhanced", r->enhanced.p, r->enhanced.len, KEEP);
@@ -199,7 +172,8 @@ struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reje
 		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
-		if (linked->pipelining_symptom) {
+		/* A stranger's server: say so with the fix from this side. */
+		if (r->sender && linked->pipelining_symptom) {
 			char text[1400];
 			const char *addr = linked->relay_addr ? linked->relay_addr : "";
 
@@ -210,6 +184,13 @@ struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reje
 	}
 	alert_literal(a, "source", r->from_milter ? "milter" : "log", KEEP);
 	return a;
+}
+
+struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
+				const struct classification *cls,
+				const struct probe_verdict *linked)
+{
+	return reject_alert(ac, r, cls, linked);
 }
 
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,

@@ -18,9 +18,6 @@ struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdic
 struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
 				const struct classification *cls,
 				const struct probe_verdict *linked);
-struct alert *corr_alert_sender_reject(struct alert_cache *ac, const struct reject_info *r,
-				       const struct classification *cls,
-				       const struct probe_verdict *linked);
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
 				    const struct pflog_event *ev, size_t count, long window);
 struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r,

@@ -106,13 +106,8 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	if (linked && linked != scratch)
 		count_on_relay(c, r, linked);
 	/* Only counting (--summary): nothing will read an alert, none is built. */
-	if (r->sender)
-		corr_emit(c, "sender_rejected",
-			  c->count_only ? NULL
-					: corr_alert_sender_reject(c->alerts, r, &cls, linked));
-	else
-		corr_emit(c, "recipient_rejected",
-			  c->count_only ? NULL : corr_alert_reject(c->alerts, r, &cls, linked));
+	corr_emit(c, r->sender ? "sender_rejected" : "recipient_rejected",
+		  c->count_only ? NULL : corr_alert_reject(c->alerts, r, &cls, linked));
 	if (scratch)
 		corr_verdict_free(scratch);
 }

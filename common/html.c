@@ -68,22 +68,6 @@ static void put_utc(FILE *fp, time_t t)
 		fputs(buf, fp);
 }
 
-struct relay_list {
-	const struct relay **v;
-	size_t n, cap;
-};
-
-static void collect(const struct relay *r, void *ctx)
-{
-	struct relay_list *l = ctx;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = r;
-}
-
 /* The suspected first, then failing, recovered, ok; by name within. */
 static int by_state(const void *a, const void *b)
 {
@@ -290,16 +274,15 @@ void html_report(FILE *fp, const struct engine *e, const char *sources)
 {
 	const struct engine_stats *st = engine_stats(e);
 	struct corr_counts cc;
-	struct relay_list l = { 0 };
+	size_t n;
+	const struct relay **v;
 	size_t suspected = 0;
 	char buf[8];
 
 	corr_counts(engine_corr(e), &cc);
-	relay_walk(corr_relays(engine_corr(e)), collect, &l);
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), by_state);
-	for (size_t i = 0; i < l.n; i++)
-		suspected += summary_verdict(l.v[i], buf, sizeof(buf)) == SS_SUSPECTED;
+	v = relay_table_list(corr_relays(engine_corr(e)), by_state, &n);
+	for (size_t i = 0; i < n; i++)
+		suspected += summary_verdict(v[i], buf, sizeof(buf)) == SS_SUSPECTED;
 	fprintf(fp,
 		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width\">\n"
@@ -311,12 +294,12 @@ void html_report(FILE *fp, const struct engine *e, const char *sources)
 		": %lu lines, %lu probes (%lu failed), %lu recipients and %lu senders refused "
 		"for an unverified address, %zu server%s, %zu suspected of breaking on "
 		"pipelining.</p>\n",
-		st->lines, cc.probes, cc.probe_failures, cc.rejects, cc.sender_rejects, l.n,
-		l.n == 1 ? "" : "s", suspected);
-	if (l.n == 0)
+		st->lines, cc.probes, cc.probe_failures, cc.rejects, cc.sender_rejects, n,
+		n == 1 ? "" : "s", suspected);
+	if (n == 0)
 		fputs("<p>No probe to a downstream server in this log.</p>\n", fp);
-	for (size_t i = 0; i < l.n; i++)
-		relay_section(fp, l.v[i]);
+	for (size_t i = 0; i < n; i++)
+		relay_section(fp, v[i]);
 	fputs("</body>\n</html>\n", fp);
-	free(l.v);
+	free(v);
 }

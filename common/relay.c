@@ -339,3 +339,31 @@ void relay_count_reject(struct relay *r, int sender, const char *addr, size_t le
 	else if (strlen(r->sender_domain) != dlen || strncasecmp(r->sender_domain, dom, dlen) != 0)
 		r->other_sender_domains = 1;
 }
+
+struct relay_list {
+	const struct relay **v;
+	size_t n, cap;
+};
+
+static void list_one(const struct relay *r, void *ctx)
+{
+	struct relay_list *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = r;
+}
+
+const struct relay **relay_table_list(const struct relay_table *t,
+				      int (*cmp)(const void *, const void *), size_t *n)
+{
+	struct relay_list l = { NULL, 0, 0 };
+
+	relay_walk(t, list_one, &l);
+	if (cmp && l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), cmp);
+	*n = l.n;
+	return l.v;
+}

@@ -104,5 +104,8 @@ void relay_count_reject(struct relay *r, int sender, const char *addr, size_t le
 
 typedef void (*relay_walk_fn)(const struct relay *r, void *ctx);
 void relay_walk(const struct relay_table *t, relay_walk_fn fn, void *ctx);
+/* Every relay, sorted with cmp when given (qsort's); the caller frees the array. */
+const struct relay **relay_table_list(const struct relay_table *t,
+				      int (*cmp)(const void *, const void *), size_t *n);
 
 #endif

@@ -60,6 +60,14 @@ static void print_alert(void *ctx, struct alert *a)
 	putc_unlocked('\n', stdout);
 }
 
+/* Colours for a terminal, unless NO_COLOR says otherwise (no-color.org). */
+static int colour_wanted(void)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(1) && (no == NULL || *no == 0);
+}
+
 /* "@EPOCH", "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with a T, local time; µs. */
 static int parse_when(const char *v, unsigned long long *usec)
 {
@@ -131,9 +139,7 @@ static int scan_journal(struct scan *s, struct config *cf, char *const *files,
 	engine_count_only(e, s->summary);
 	journal_read(j, journal_line, journal_overlong, e, 0);
 	if (s->summary)
-		summary_print(stdout, e,
-			      isatty(1) &&
-				      (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == 0));
+		summary_print(stdout, e, colour_wanted());
 	if (s->remediation)
 		fixcmd_remediation(stdout, e, &(struct fixcmd_opts){ 0 });
 	engine_free(e);
@@ -497,9 +503,7 @@ int main(int argc, char **argv)
 			close(fds[i]);
 	}
 	if (s.summary)
-		summary_print(stdout, e,
-			      isatty(1) &&
-				      (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == 0));
+		summary_print(stdout, e, colour_wanted());
 	if (s.remediation)
 		fixcmd_remediation(stdout, e, &fo);
 	if (html) {

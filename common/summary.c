@@ -9,22 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct relay_list {
-	const struct relay **v;
-	size_t n, cap;
-};
-
-static void collect(const struct relay *r, void *ctx)
-{
-	struct relay_list *l = ctx;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = r;
-}
-
 static int by_name(const void *a, const void *b)
 {
 	const struct relay *x = *(const struct relay *const *)a;
@@ -193,7 +177,8 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 {
 	const struct engine_stats *st = engine_stats(e);
 	struct corr_counts cc;
-	struct relay_list l = { 0 };
+	const struct relay **v;
+	size_t n;
 
 	corr_counts(engine_corr(e), &cc);
 	fprintf(fp, "probewatch-scan summary\n");
@@ -215,12 +200,11 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 		fprintf(fp, " %s %lu%s", engine_alert_kind_name(k), st->alerts[k],
 			k + 1 < EA_OTHER ? "," : "\n");
 	fputc('\n', fp);
-	relay_walk(corr_relays(engine_corr(e)), collect, &l);
-	if (l.n == 0)
+	v = relay_table_list(corr_relays(engine_corr(e)), by_name, &n);
+	if (n == 0)
 		fprintf(fp, "no probes to a relay seen\n");
 	else
-		qsort(l.v, l.n, sizeof(*l.v), by_name);
-	for (size_t i = 0; i < l.n; i++)
-		print_relay(fp, l.v[i], colour);
-	free(l.v);
+		for (size_t i = 0; i < n; i++)
+			print_relay(fp, v[i], colour);
+	free(v);
 }

@@ -28,8 +28,8 @@
 #define NR_MAIL 0x4000UL
 #define NR_RCPT 0x8000UL
 #define NR_DATA 0x10000UL
-#define NR_HDR	0x80UL
-#define NR_EOH	0x40000UL
+#define NR_HDR  0x80UL
+#define NR_EOH  0x40000UL
 
 static int fd;
 static unsigned long proto;
@@ -136,7 +136,8 @@ int main(int argc, char **argv)
 		int n = 0;
 
 		line[strcspn(line, "\n")] = 0;
-		for (char *t = strtok_r(line, "\t", &save); t && n < 32; t = strtok_r(NULL, "\t", &save))
+		for (char *t = strtok_r(line, "\t", &save); t && n < 32;
+		     t = strtok_r(NULL, "\t", &save))
 			f[n++] = t;
 		if (n == 0 || f[0][0] == '#')
 			continue;
