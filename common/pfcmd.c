@@ -135,10 +135,23 @@ enum pfcmd_status pfcmd_run(char *const argv[], double timeout, size_t max,
 
 int pfcmd_postconf(const char *confdir, const char *name, char *out, size_t size)
 {
-	char *argv[6];
+	const char *env = getenv("MAIL_CONFIG");
+	char *argv[6], maincf[1100];
 	struct pfcmd_result r;
 	int n = 0;
 
+	/*
+	 * No main.cf, no question: postconf would only fail, and Postfix sleeps
+	 * a second before it exits on a fatal error.
+	 */
+	snprintf(maincf, sizeof(maincf), "%s/main.cf",
+		 confdir && *confdir ? confdir
+		 : env && *env       ? env
+				     : "/etc/postfix");
+	if (access(maincf, R_OK) != 0) {
+		snprintf(out, size, "postconf %s: no %s", name, maincf);
+		return -1;
+	}
 	argv[n++] = "postconf";
 	if (confdir && *confdir) {
 		argv[n++] = "-c";

@@ -7,7 +7,8 @@
  * the first line of its standard error, and kills it when it takes longer
  * than 'timeout' seconds.  pfcmd_postconf() reads one parameter, expanded
  * ("postconf -xh"), of the Postfix instance in confdir (NULL or "" for
- * Postfix's default).  The caller frees res->out.
+ * $MAIL_CONFIG or Postfix's default), without asking when that folder has
+ * no main.cf.  The caller frees res->out.
  */
 #ifndef PW_PFCMD_H
 #define PW_PFCMD_H
