@@ -18,11 +18,11 @@ struct pflog_parser {
 	struct pfclock *clock;
 };
 
-struct pflog_parser *pflog_parser_create(const char *timezone)
+struct pflog_parser *pflog_parser_create(const char *zone)
 {
 	struct pflog_parser *p = xcalloc(1, sizeof(*p));
 
-	p->clock = pfclock_create(timezone);
+	p->clock = pfclock_create(zone);
 	return p;
 }
 

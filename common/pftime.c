@@ -59,14 +59,14 @@ void pftime_civil_from_days(long z, long *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-struct pfclock *pfclock_create(const char *timezone)
+struct pfclock *pfclock_create(const char *zone)
 {
 	struct pfclock *c = xcalloc(1, sizeof(*c));
 
-	if (timezone && *timezone) {
-		c->zone = xstrdup(timezone);
-		c->zone_utc = !strcmp(timezone, "UTC") || !strcmp(timezone, "GMT") ||
-			      !strcmp(timezone, "Etc/UTC") || !strcmp(timezone, "UTC0");
+	if (zone && *zone) {
+		c->zone = xstrdup(zone);
+		c->zone_utc = !strcmp(zone, "UTC") || !strcmp(zone, "GMT") ||
+			      !strcmp(zone, "Etc/UTC") || !strcmp(zone, "UTC0");
 	}
 	c->ref = time(NULL);
 	c->hour_key = -1;

@@ -26,7 +26,7 @@ struct pftime {
 
 struct pfclock;
 
-struct pfclock *pfclock_create(const char *timezone);
+struct pfclock *pfclock_create(const char *zone);
 void pfclock_free(struct pfclock *c);
 /* Lines are assumed not to be later than 'ref' until one is seen. */
 void pfclock_set_reference(struct pfclock *c, time_t ref);
@@ -40,7 +40,7 @@ time_t pfclock_newest(const struct pfclock *c);
 int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *out, size_t *used);
 
 /* Check that a log_timezone value can be used; 0 if so. */
-int pftime_zone_valid(const char *timezone);
+int pftime_zone_valid(const char *zone);
 
 /* The current time with the local zone's offset (safe beside a pfclock's TZ switch). */
 void pftime_now(struct pftime *t);
