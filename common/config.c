@@ -117,7 +117,7 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 	}
 	while (*p) {
 		size_t n = strcspn(p, ",");
-		const char *e = p + n;
+		const char *e = p + n, *next = e;
 
 		while (p < e && isspace((unsigned char)*p))
 			p++;
@@ -136,9 +136,8 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 				 (int)(e - p > 100 ? 100 : e - p), p);
 			return -1;
 		}
-		p += n;
-		if (*p == ',')
-			p++;
+		/* From the item's end: p moved past its leading blanks. */
+		p = *next == ',' ? next + 1 : next;
 	}
 	return 0;
 }

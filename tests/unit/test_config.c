@@ -108,6 +108,43 @@ static void test_bad_values(void **state)
 	config_free(cf);
 }
 
+/*
+ * Issue 11, defect 1: a space after a comma made check_sinks step past the
+ * string's end.  The values are heap copies of their exact size so that
+ * ASan sees any over-read.
+ */
+static void test_sink_lists_with_spaces(void **state)
+{
+	static const char *const good[] = {
+		"syslog, stdout",
+		" syslog ,\tstdout ",
+		"stdout,  file:/var/log/pw.json",
+		"syslog , stdout , file:/tmp/a",
+		"stdout ,syslog",
+	};
+	static const char *const bad[] = { "syslog, ", "syslog, ,stdout", "syslog,  email" };
+	struct config *cf = config_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *v = strdup(good[i]);
+
+		messages[0] = 0;
+		if (config_set(cf, "alert_sinks", v, "test") != 0)
+			fail_msg("alert_sinks = '%s' refused: %s", good[i], messages);
+		assert_string_equal(config_str(cf, CF_ALERT_SINKS), good[i]);
+		free(v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *v = strdup(bad[i]);
+
+		if (config_set(cf, "alert_sinks", v, "test") != -1)
+			fail_msg("alert_sinks = '%s' accepted", bad[i]);
+		free(v);
+	}
+	config_free(cf);
+}
+
 static void test_file_and_overrides(void **state)
 {
 	struct config *cf = config_new();
@@ -191,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults, setup),
 		cmocka_unit_test_setup(test_types, setup),
 		cmocka_unit_test_setup(test_bad_values, setup),
+		cmocka_unit_test_setup(test_sink_lists_with_spaces, setup),
 		cmocka_unit_test_setup(test_file_and_overrides, setup),
 		cmocka_unit_test_setup(test_sample_matches_table, setup),
 		cmocka_unit_test_setup(test_table_is_complete, setup),
