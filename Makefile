@@ -10,6 +10,8 @@
 #   make bench      throughput and memory against grep on a generated log;
 #                   the daemon's detection latency and CPU while following
 #   make format-check / make format
+#   make fuzz       libFuzzer harnesses (clang) in tests/fuzz/, each for
+#                   FUZZ_SECONDS (default 60)
 #
 # Packages come from scripts/install-deps (Debian); pkg-config finds them.
 
@@ -35,7 +37,7 @@ TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config
+.PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config fuzz fuzz-build
 
 # Targets that need packages install them first, then build in a fresh make,
 # so that pkg-config is asked after the install.
@@ -141,10 +143,31 @@ bench: deps-build
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
 
+# Fuzzing: the library with coverage for libFuzzer, ASan and UBSan; the
+# harnesses in tests/fuzz/ (Debian: clang and libclang-rt-14-dev).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_O        = build/fuzz
+FUZZ_SAN      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_NAMES    = engine config time
+FUZZ_BIN      = $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobewatch.a
+	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libprobewatch.a $(LIBS)
+
+fuzz-build: deps-build
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
+		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_O) $(FUZZ_SECONDS)
+
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf
 
-FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] tests/bench/*.c \
+		tests/fuzz/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_FILES)

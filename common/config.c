@@ -306,13 +306,22 @@ static char *trim(char *s)
 int config_load_file(struct config *cf, const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char line[4096], where[1200];
-	int problems = 0, lineno = 0;
+	int problems;
 
 	if (fp == NULL) {
 		msg_error("cannot open configuration file %s: %s", path, strerror(errno));
 		return 1;
 	}
+	problems = config_load_stream(cf, fp, path);
+	fclose(fp);
+	return problems;
+}
+
+int config_load_stream(struct config *cf, FILE *fp, const char *path)
+{
+	char line[4096], where[1200];
+	int problems = 0, lineno = 0;
+
 	while (fgets(line, sizeof(line), fp)) {
 		char *eq, *name, *value;
 
@@ -345,7 +354,6 @@ int config_load_file(struct config *cf, const char *path)
 		msg_error("error reading %s: %s", path, strerror(errno));
 		problems++;
 	}
-	fclose(fp);
 	return problems;
 }
 
