@@ -49,8 +49,10 @@ static inline void fuzz_check_json(const char *json, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)json[i];
 
-		if (c < 0x20)
+		if (c < 0x20) {
+			fprintf(stderr, "byte 0x%02x at offset %zu\n", c, i);
 			fuzz_fail("c0", "raw control byte", json, len);
+		}
 		if (c == 0x7f)
 			fuzz_fail("del", "raw DEL", json, len);
 		if (c == 0xc2 && i + 1 < len && (unsigned char)json[i + 1] >= 0x80 &&
