@@ -180,6 +180,16 @@ static int month_number(const char *p)
 	return 0;
 }
 
+/* 28 to 31: a stamp's day must exist in its month (no "Feb 30"). */
+static int days_in_month(long y, int mon)
+{
+	static const unsigned char dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mon == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dim[mon - 1];
+}
+
 static int valid_clock(int hh, int mm, int ss)
 {
 	return hh <= 23 && mm <= 59 && ss <= 60;
@@ -216,20 +226,29 @@ static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime
 			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
 			long dist = t > (long)c->ref ? t - (long)c->ref : (long)c->ref - t;
 
+			if (day > days_in_month(y, mon))
+				continue;
 			if (best_d < 0 || dist < best_d) {
 				best_d = dist;
 				best_y = y;
 			}
 		}
+		if (best_d < 0)
+			return -1; /* Feb 29 with no leap year near */
 	} else {
 		/* The latest year in which the line is not after the reference. */
+		best_y = -1;
 		for (y = ry + 1; y >= ry - 1; y--) {
 			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
 
+			if (day > days_in_month(y, mon))
+				continue;
 			best_y = y;
 			if (t <= (long)c->ref + 86400L)
 				break;
 		}
+		if (best_y < 0)
+			return -1;
 	}
 	out->utc_offset = pfclock_zone_offset(c, best_y, mon, day, hh);
 	out->sec = (time_t)(pftime_days_from_civil(best_y, mon, day) * 86400L + secs -
@@ -251,7 +270,8 @@ static int parse_rfc3339(struct pfclock *c, const char *p, size_t len, struct pf
 	if (digits(p, 4, &y) || digits(p + 5, 2, &mon) || digits(p + 8, 2, &day) ||
 	    digits(p + 11, 2, &hh) || digits(p + 14, 2, &mm) || digits(p + 17, 2, &ss))
 		return -1;
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || !valid_clock(hh, mm, ss))
+	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(y, mon) ||
+	    !valid_clock(hh, mm, ss))
 		return -1;
 	out->usec = 0;
 	out->has_frac = 0;

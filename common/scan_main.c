@@ -69,8 +69,11 @@ static void scan_fd(struct engine *e, int fd)
 		else
 			msg_fatal("read error: %s", strerror(errno));
 	}
-	if (lreader_partial(r, &line, &len))
+	st = lreader_finish(r, &line, &len);
+	if (st == LR_LINE)
 		engine_line(e, line, len);
+	else if (st == LR_OVERLONG)
+		engine_count_overlong(e);
 	lreader_free(r);
 }
 
