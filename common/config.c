@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -55,6 +56,9 @@ static const struct config_def config_defs[CF_COUNT] = {
 			    "the header that tags such mail (a copy sent by the client is "
 			    "removed)" },
 };
+
+/* A configuration line's length limit, its newline not counted. */
+#define CONFIG_LINE_MAX 4096
 
 struct config {
 	char *str[CF_COUNT];
@@ -152,8 +156,15 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 	*num = 0;
 	switch (d->type) {
 	case CT_STRING:
-		if (strlen(v) > 1000 || strpbrk(v, "\r\n")) {
-			snprintf(why, whylen, "a single line of at most 1000 characters");
+		/* No control byte: ESC or BEL in syslog_ident would reach terminals. */
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				snprintf(why, whylen,
+					 "at most 1000 characters without control characters");
+				return -1;
+			}
+		if (strlen(v) > 1000) {
+			snprintf(why, whylen, "at most 1000 characters without control characters");
 			return -1;
 		}
 		return 0;
@@ -319,24 +330,31 @@ int config_load_file(struct config *cf, const char *path)
 
 int config_load_stream(struct config *cf, FILE *fp, const char *path)
 {
-	char line[4096], where[1200];
+	char *buf = NULL, where[1200];
+	size_t cap = 0;
+	ssize_t got;
 	int problems = 0, lineno = 0;
 
-	while (fgets(line, sizeof(line), fp)) {
+	/* getline(3): the real length, NUL bytes and all, one line at a time. */
+	while ((got = getline(&buf, &cap, fp)) >= 0) {
+		size_t n = (size_t)got;
 		char *eq, *name, *value;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			int c;
-
-			msg_error("%s: line too long", where);
+		if (n && buf[n - 1] == '\n')
+			buf[--n] = 0;
+		if (memchr(buf, 0, n)) {
+			msg_error("%s: a NUL byte in the line", where);
 			problems++;
-			while ((c = fgetc(fp)) != EOF && c != '\n')
-				;
 			continue;
 		}
-		name = trim(line);
+		if (n >= CONFIG_LINE_MAX) {
+			msg_error("%s: line too long", where);
+			problems++;
+			continue;
+		}
+		name = trim(buf);
 		if (*name == 0 || *name == '#')
 			continue;
 		if ((eq = strchr(name, '=')) == NULL) {
@@ -354,6 +372,7 @@ int config_load_stream(struct config *cf, FILE *fp, const char *path)
 		msg_error("error reading %s: %s", path, strerror(errno));
 		problems++;
 	}
+	free(buf);
 	return problems;
 }
 
