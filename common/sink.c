@@ -49,11 +49,10 @@ struct sinks {
 	struct sink *v;
 	size_t n;
 	int cee;
+	int facility; /* of syslog alerts */
 };
 
 static char syslog_socket[108] = "/dev/log";
-/* openlog(3) keeps the pointer it is given: the ident must outlive the sinks. */
-static char syslog_ident[64] = "probewatch";
 
 void sinks_set_syslog_socket(const char *path)
 {
@@ -114,6 +113,7 @@ struct sinks *sinks_create(const char *spec, const char *ident, int facility, in
 	char *copy = xstrdup(spec), *save = NULL;
 
 	s->cee = cee;
+	s->facility = facility;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct sink *k;
 
@@ -126,9 +126,9 @@ struct sinks *sinks_create(const char *spec, const char *ident, int facility, in
 		memset(k, 0, sizeof(*k));
 		k->fd = -1;
 		if (strcmp(tok, "syslog") == 0) {
+			/* diag owns openlog; each alert names its facility. */
 			k->kind = SINK_SYSLOG;
-			snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
-			openlog(syslog_ident, LOG_PID | LOG_NDELAY, facility);
+			diag_syslog_ident(ident);
 		} else if (strcmp(tok, "stdout") == 0) {
 			k->kind = SINK_STDOUT;
 			k->fd = 1;
@@ -199,7 +199,8 @@ static int sink_write(struct sinks *s, struct sink *k, const char *json, size_t 
 				 syslog_socket);
 			return -1;
 		}
-		syslog(severity_priority(sev), "%s%.*s", s->cee ? "@cee:" : "", (int)len, json);
+		syslog(s->facility | severity_priority(sev), "%s%.*s", s->cee ? "@cee:" : "",
+		       (int)len, json);
 		return 0;
 	case SINK_FILE:
 		if (k->fd < 0 && sink_open_file(k) < 0)
