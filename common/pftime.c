@@ -3,22 +3,25 @@
  *
  * The date arithmetic is Howard Hinnant's days_from_civil algorithm, so no
  * libc time call runs per line.  Zone offsets for stamps without one come
- * from mktime(3) once per distinct hour, under a lock when a zone other
- * than the local one must be selected through TZ.
+ * from the clock's own tzone (tzone.c), loaded when the clock is made and
+ * asked once per distinct hour: no TZ switching, no global state, so
+ * clocks in several threads and syslog(3) or localtime(3) elsewhere never
+ * meet.  An empty zone is the system's as the C library sees it when the
+ * clock is made (TZ, else /etc/localtime); a later change of either needs
+ * a new clock (a reload).
  */
 #include "pftime.h"
+#include "tzone.h"
 #include "xmem.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define PFTIME_CACHE_KEY 40
 
 struct pfclock {
-	char *zone;        /* NULL: local zone */
+	struct tzone *tz;  /* the log's zone */
 	int zone_utc;      /* zone known to be UTC */
 	time_t ref;        /* reference time */
 	int ref_from_line; /* ref is the newest line seen */
@@ -31,8 +34,6 @@ struct pfclock {
 	long hour_key;
 	int hour_offset;
 };
-
-static pthread_mutex_t pftime_tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 long pftime_days_from_civil(long y, int m, int d)
 {
@@ -64,9 +65,14 @@ struct pfclock *pfclock_create(const char *zone)
 	struct pfclock *c = xcalloc(1, sizeof(*c));
 
 	if (zone && *zone) {
-		c->zone = xstrdup(zone);
 		c->zone_utc = !strcmp(zone, "UTC") || !strcmp(zone, "GMT") ||
 			      !strcmp(zone, "Etc/UTC") || !strcmp(zone, "UTC0");
+		/* config checked it with pftime_zone_valid(); UTC if it went since. */
+		c->tz = tzone_load(zone);
+		if (c->tz == NULL)
+			c->tz = tzone_load("UTC");
+	} else {
+		c->tz = tzone_load_system();
 	}
 	c->ref = time(NULL);
 	c->hour_key = -1;
@@ -76,7 +82,7 @@ struct pfclock *pfclock_create(const char *zone)
 void pfclock_free(struct pfclock *c)
 {
 	if (c) {
-		free(c->zone);
+		tzone_free(c->tz);
 		free(c);
 	}
 }
@@ -95,64 +101,29 @@ time_t pfclock_newest(const struct pfclock *c)
 
 int pftime_zone_valid(const char *tz)
 {
-	char path[512];
-	struct stat st;
+	struct tzone *z;
 
-	if (tz == NULL || *tz == 0 || !strcmp(tz, "UTC") || !strcmp(tz, "GMT"))
+	if (tz == NULL || *tz == 0)
 		return 0;
-	if (strstr(tz, "..") || strlen(tz) > 200)
+	/* Valid is what loads: a TZif zone or a POSIX TZ string. */
+	if ((z = tzone_load(tz)) == NULL)
 		return -1;
-	if (tz[0] == '/')
-		return stat(tz, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
-	/* A POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 carries digits. */
-	return strpbrk(tz, "0123456789") && strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= 3 ? 0 : -1;
+	tzone_free(z);
+	return 0;
 }
 
 /* Seconds east of UTC in the clock's zone at a local wall-clock time. */
 static int pfclock_zone_offset(struct pfclock *c, long y, int mon, int d, int hh)
 {
 	long key = ((y * 100 + mon) * 100 + d) * 100 + hh;
-	struct tm tm;
-	time_t t;
 
 	if (c->zone_utc)
 		return 0;
 	if (key == c->hour_key)
 		return c->hour_offset;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)(y - 1900);
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = hh;
-	tm.tm_min = 30;
-	tm.tm_isdst = -1;
-	pthread_mutex_lock(&pftime_tz_lock);
-	if (c->zone) {
-		char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
-
-		setenv("TZ", c->zone, 1);
-		tzset();
-		t = mktime(&tm);
-		if (old)
-			setenv("TZ", old, 1);
-		else
-			unsetenv("TZ");
-		tzset();
-		free(old);
-	} else {
-		t = mktime(&tm);
-	}
-	pthread_mutex_unlock(&pftime_tz_lock);
-	if (t == (time_t)-1) {
-		c->hour_offset = 0;
-	} else {
-		long naive = pftime_days_from_civil(y, mon, d) * 86400L + hh * 3600L + 30 * 60;
-
-		c->hour_offset = (int)(naive - (long)t);
-	}
+	/* The middle of the hour, as mktime was asked before. */
+	c->hour_offset = tzone_offset_local(
+		c->tz, (int64_t)pftime_days_from_civil(y, mon, d) * 86400 + hh * 3600 + 30 * 60);
 	c->hour_key = key;
 	return c->hour_offset;
 }
@@ -343,9 +314,7 @@ void pftime_now(struct pftime *t)
 	t->sec = time(NULL);
 	t->usec = 0;
 	t->has_frac = 0;
-	pthread_mutex_lock(&pftime_tz_lock);
-	localtime_r(&t->sec, &tm);
-	pthread_mutex_unlock(&pftime_tz_lock);
+	localtime_r(&t->sec, &tm); /* reads the environment; nothing writes it */
 	t->utc_offset = (int)tm.tm_gmtoff;
 }
 

@@ -9,7 +9,8 @@
  * modification time).  Stamps without an offset are read in the log's
  * time zone (log_timezone; empty means the system's local zone).
  *
- * A pfclock carries that state; it is used by one thread at a time.
+ * A pfclock carries that state; it is used by one thread at a time, and
+ * touches no global state (no TZ, no tzset): see tzone.h.
  */
 #ifndef PW_PFTIME_H
 #define PW_PFTIME_H
@@ -42,7 +43,7 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 /* Check that a log_timezone value can be used; 0 if so. */
 int pftime_zone_valid(const char *zone);
 
-/* The current time with the local zone's offset (safe beside a pfclock's TZ switch). */
+/* The current time with the local zone's offset (localtime_r). */
 void pftime_now(struct pftime *t);
 
 /* RFC 3339 with offset, e.g. 2026-11-25T16:41:14.502123+01:00; returns length. */
