@@ -320,11 +320,17 @@ void pftime_now(struct pftime *t)
 
 size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 {
-	long local = (long)t->sec + t->utc_offset;
+	/*
+	 * RFC 3339 offsets are whole minutes; an old local mean time such as
+	 * +05:53:28 is written as +05:53 with the wall time to match, so the
+	 * instant stays exact.
+	 */
+	int offset = t->utc_offset / 60 * 60;
+	long local = (long)t->sec + offset;
 	long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	long rem = local - days * 86400;
 	long y;
-	int m, d, off = t->utc_offset < 0 ? -t->utc_offset : t->utc_offset;
+	int m, d, off = offset < 0 ? -offset : offset;
 	char frac[16] = "";
 	int n;
 
@@ -332,7 +338,7 @@ size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 	if (t->has_frac)
 		snprintf(frac, sizeof(frac), ".%06d", t->usec);
 	n = snprintf(buf, size, "%04ld-%02d-%02dT%02ld:%02ld:%02ld%s%c%02d:%02d", y, m, d,
-		     rem / 3600, rem / 60 % 60, rem % 60, frac, t->utc_offset < 0 ? '-' : '+',
-		     off / 3600, off / 60 % 60);
+		     rem / 3600, rem / 60 % 60, rem % 60, frac, offset < 0 ? '-' : '+', off / 3600,
+		     off / 60 % 60);
 	return n < 0 ? 0 : (size_t)n;
 }

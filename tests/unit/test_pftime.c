@@ -155,13 +155,31 @@ static void test_impossible_dates(void **state)
 	pfclock_free(c);
 }
 
+/* An offset with seconds (old local mean time) keeps the instant exact. */
+static void test_format_lmt(void **state)
+{
+	struct pftime t = { 1795624874, 0, 21208, 0 }; /* +05:53:28 */
+	struct pfclock *c = pfclock_create("UTC");
+	char buf[64];
+
+	(void)state;
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T22:34:14+05:53");
+	assert_int_equal(stamp(c, buf), 1795624874);
+	t.utc_offset = -21208;
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T10:48:14-05:53");
+	assert_int_equal(stamp(c, buf), 1795624874);
+	pfclock_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_civil_round_trip), cmocka_unit_test(test_year_from_now),
 		cmocka_unit_test(test_new_year),         cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_format),           cmocka_unit_test(test_cache_and_used),
-		cmocka_unit_test(test_impossible_dates),
+		cmocka_unit_test(test_impossible_dates), cmocka_unit_test(test_format_lmt),
 	};
 
 	return cmocka_run_group_tests_name("pftime", tests, NULL, NULL);
