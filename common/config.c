@@ -111,6 +111,24 @@ static int parse_long(const char *s, long *out, const char **rest)
 	return 0;
 }
 
+/*
+ * Control bytes (ESC, BEL, CR...) in a setting would reach terminals and
+ * syslog through diagnostics and syslog_ident: no setting takes them
+ * (blanks around the items of a sink list aside).
+ */
+static int has_control_n(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int has_control(const char *v)
+{
+	return has_control_n(v, strlen(v));
+}
+
 static int check_sinks(const char *v, char *why, size_t whylen)
 {
 	const char *p = v;
@@ -131,7 +149,7 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 			;
 		else if ((size_t)(e - p) == 6 && !memcmp(p, "stdout", 6))
 			;
-		else if (e - p > 6 && !memcmp(p, "file:/", 6))
+		else if (e - p > 6 && !memcmp(p, "file:/", 6) && !has_control_n(p, (size_t)(e - p)))
 			;
 		else {
 			snprintf(why, whylen,
@@ -156,14 +174,7 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 	*num = 0;
 	switch (d->type) {
 	case CT_STRING:
-		/* No control byte: ESC or BEL in syslog_ident would reach terminals. */
-		for (const char *p = v; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				snprintf(why, whylen,
-					 "at most 1000 characters without control characters");
-				return -1;
-			}
-		if (strlen(v) > 1000) {
+		if (has_control(v) || strlen(v) > 1000) {
 			snprintf(why, whylen, "at most 1000 characters without control characters");
 			return -1;
 		}
@@ -171,8 +182,8 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 	case CT_PATH:
 		if (strcmp(v, "-") == 0 && d == &config_defs[CF_LOG_SOURCE])
 			return 0;
-		if (v[0] != '/' || strlen(v) > 1000) {
-			snprintf(why, whylen, "an absolute path%s",
+		if (v[0] != '/' || strlen(v) > 1000 || has_control(v)) {
+			snprintf(why, whylen, "an absolute path without control characters%s",
 				 d == &config_defs[CF_LOG_SOURCE] ? " or -" : "");
 			return -1;
 		}

@@ -176,6 +176,10 @@ static void test_nul_and_control_bytes(void **state)
 		assert_non_null(strstr(messages, "control characters"));
 	}
 	assert_int_equal(config_set(cf, "syslog_ident", "probewatch-2.mx", "test"), 0);
+	/* Nor paths (found by fuzz_config): they are quoted in diagnostics. */
+	assert_int_equal(config_set(cf, "log_source", "/var/log/mail\x1b[2J.log", "test"), -1);
+	assert_int_equal(config_set(cf, "state_file", "/var/lib/pw\a", "test"), -1);
+	assert_int_equal(config_set(cf, "alert_sinks", "syslog, file:/tmp/a\x1b.json", "test"), -1);
 	config_free(cf);
 }
 
