@@ -120,14 +120,17 @@ $(O)/runstat: tests/bench/runstat.c
 
 tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
 
-# The test build: AddressSanitizer and UBSan on everything.
+# The test build: AddressSanitizer and UBSan on everything; another
+# compiler (make check CC=clang) builds in its own folder.
+SAN_O = build/san$(if $(filter cc gcc,$(notdir $(CC))),,-$(notdir $(CC)))
+
 check: deps
-	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
-	tests/run-tests build/san
+	$(MAKE) O=$(SAN_O) OPT="$(SAN_FLAGS)" tests
+	tests/run-tests $(SAN_O)
 
 unit golden: deps
-	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
-	tests/run-tests build/san $@
+	$(MAKE) O=$(SAN_O) OPT="$(SAN_FLAGS)" tests
+	tests/run-tests $(SAN_O) $@
 
 # The live demo needs root and Postfix (deps installs it); otherwise it
 # explains and scans the shipped sample log.
@@ -155,7 +158,8 @@ FUZZ_BIN      = $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobewatch.a
 	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libprobewatch.a $(LIBS)
 
-fuzz-build: deps-build
+fuzz-build:
+	@scripts/install-deps --fuzz
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
 		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) $(FUZZ_BIN)
