@@ -141,9 +141,10 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 		size_t n = strcspn(p, ",");
 		const char *e = p + n, *next = e;
 
-		while (p < e && isspace((unsigned char)*p))
+		/* Blanks as sinks_create() trims them: spaces and tabs. */
+		while (p < e && (*p == ' ' || *p == '\t'))
 			p++;
-		while (e > p && isspace((unsigned char)e[-1]))
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		if ((size_t)(e - p) == 6 && !memcmp(p, "syslog", 6))
 			;

@@ -180,6 +180,9 @@ static void test_nul_and_control_bytes(void **state)
 	assert_int_equal(config_set(cf, "log_source", "/var/log/mail\x1b[2J.log", "test"), -1);
 	assert_int_equal(config_set(cf, "state_file", "/var/lib/pw\a", "test"), -1);
 	assert_int_equal(config_set(cf, "alert_sinks", "syslog, file:/tmp/a\x1b.json", "test"), -1);
+	/* Only spaces and tabs are blanks between sinks, as sinks_create has it. */
+	assert_int_equal(config_set(cf, "alert_sinks", "file:/tmp/a\r,", "test"), -1);
+	assert_int_equal(config_set(cf, "alert_sinks", "syslog\v,stdout", "test"), -1);
 	config_free(cf);
 }
 
