@@ -293,6 +293,15 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 		got = parse_bsd(c, p, len, out);
 	if (got < 0)
 		return -1;
+	/*
+	 * Only what pftime_format can write back as RFC 3339 (years 0000 to
+	 * 9999): 0000-01-01T00:00:05 at +05:53:28 would be year -1.
+	 */
+	long local = (long)out->sec + out->utc_offset / 60 * 60;
+
+	if (local < pftime_days_from_civil(0, 1, 1) * 86400L ||
+	    local >= pftime_days_from_civil(10000, 1, 1) * 86400L)
+		return -1;
 	if (!c->ref_from_line || out->sec > c->ref) {
 		c->ref = out->sec;
 		c->ref_from_line = 1;

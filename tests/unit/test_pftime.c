@@ -160,12 +160,26 @@ static void test_format_lmt(void **state)
 {
 	struct pftime t = { 1795624874, 0, 21208, 0 }; /* +05:53:28 */
 	struct pfclock *c = pfclock_create("UTC");
+	struct pfclock *lmt;
+	struct pftime u;
 	char buf[64];
+	size_t used;
 
 	(void)state;
 	pftime_format(&t, buf, sizeof(buf));
 	assert_string_equal(buf, "2026-11-25T22:34:14+05:53");
 	assert_int_equal(stamp(c, buf), 1795624874);
+	/*
+	 * Not writable back: in Kolkata's local mean time (+05:53:28) the
+	 * first seconds of year 0 would be written in year -1 (found by
+	 * fuzz_time).  With a whole-minute offset they are fine.
+	 */
+	lmt = pfclock_create("Asia/Kolkata");
+	if (pftime_zone_valid("Asia/Kolkata") == 0)
+		assert_int_equal(pfclock_parse(lmt, "0000-01-01T00:00:05", 19, &u, &used), -1);
+	pfclock_free(lmt);
+	assert_int_equal(stamp(c, "0000-01-01T00:00:05-05:00"), -62167201195L);
+	assert_int_equal(pfclock_parse(c, "9999-12-31T23:00:00-02:00", 25, &u, &used), 0);
 	t.utc_offset = -21208;
 	pftime_format(&t, buf, sizeof(buf));
 	assert_string_equal(buf, "2026-11-25T10:48:14-05:53");
