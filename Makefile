@@ -10,6 +10,8 @@
 #   make bench      throughput and memory against grep on a generated log;
 #                   the daemon's detection latency and CPU while following
 #   make format-check / make format
+#   make fuzz       libFuzzer harnesses (clang) in tests/fuzz/, each for
+#                   FUZZ_SECONDS (default 60)
 #
 # Packages come from scripts/install-deps (Debian); pkg-config finds them.
 
@@ -40,7 +42,7 @@ TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
 .PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config \
-	install uninstall man
+	install uninstall man fuzz fuzz-build
 
 # Targets that need packages install them first, then build in a fresh make,
 # so that pkg-config is asked after the install.
@@ -131,14 +133,16 @@ $(O)/runstat: tests/bench/runstat.c
 
 tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
 
-# The test build: AddressSanitizer and UBSan on everything.
+# The test build: AddressSanitizer and UBSan on everything; another
+# compiler (make check CC=clang) builds in its own folder.
 # make check VALGRIND=1: the same without sanitizers, the unit tests under
 # valgrind (memcheck, leaks are errors).
+SAN_O = build/san$(if $(filter cc gcc,$(notdir $(CC))),,-$(notdir $(CC)))
 ifdef VALGRIND
 CHECK_O   = build/valgrind
 CHECK_OPT = -O1 -g
 else
-CHECK_O   = build/san
+CHECK_O   = $(SAN_O)
 CHECK_OPT = $(SAN_FLAGS)
 endif
 
@@ -148,8 +152,8 @@ check: deps
 	VALGRIND=$(VALGRIND) tests/run-tests $(CHECK_O)
 
 unit golden: deps
-	$(MAKE) O=build/san OPT="$(SAN_FLAGS)" tests
-	tests/run-tests build/san $@
+	$(MAKE) O=$(SAN_O) OPT="$(SAN_FLAGS)" tests
+	tests/run-tests $(SAN_O) $@
 
 # The live demo needs root and Postfix (deps installs it); otherwise it
 # explains and scans the shipped sample log.
@@ -164,6 +168,27 @@ bench: deps-build
 	tests/bench/run-bench $(O)
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
+
+# Fuzzing: the library with coverage for libFuzzer, ASan and UBSan; the
+# harnesses in tests/fuzz/ (Debian: clang and libclang-rt-14-dev).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_O        = build/fuzz
+FUZZ_SAN      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_NAMES    = engine config time
+FUZZ_BIN      = $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobewatch.a
+	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libprobewatch.a $(LIBS)
+
+fuzz-build:
+	@scripts/install-deps --fuzz
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
+		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_O) $(FUZZ_SECONDS)
 
 sample-config: all
 	$(O)/probewatch-scan --sample-config > etc/probewatch.conf

@@ -88,6 +88,8 @@ void classify_reason(const char *p, size_t len, struct classification *out)
 	static const char suspended[] = "delivery temporarily suspended: ";
 	const char *q;
 
+	if (p == NULL) /* a status line without "(reason)" */
+		p = "", len = 0;
 	memset(out, 0, sizeof(*out));
 	out->cls = FC_OTHER;
 	if (starts(p, len, suspended)) {
@@ -138,9 +140,12 @@ int classify_server(const char *p, size_t len, const char **host, size_t *hlen, 
 	static const char *const leads[] = { "delivery temporarily suspended: ",
 					     "lost connection with ", "conversation with ", "host ",
 					     "connect to " };
-	const char *end = p + len, *lb, *rb;
+	const char *end, *lb, *rb;
 	size_t n;
 
+	if (p == NULL) /* NULL + 0 is undefined behaviour */
+		return 0;
+	end = p + len;
 	for (size_t i = 0; i < sizeof(leads) / sizeof(leads[0]); i++) {
 		n = strlen(leads[i]);
 		if (starts(p, (size_t)(end - p), leads[i])) {
@@ -174,7 +179,8 @@ int classify_server(const char *p, size_t len, const char **host, size_t *hlen, 
 void classify_success(const char *p, size_t len, struct classification *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (len >= 3 && memcmp(p, "221", 3) == 0 && (len == 3 || p[3] == ' ' || p[3] == '-')) {
+	if (p != NULL && len >= 3 && memcmp(p, "221", 3) == 0 &&
+	    (len == 3 || p[3] == ' ' || p[3] == '-')) {
 		out->cls = FC_SUSPECT_SUCCESS;
 		out->stage = ST_RCPT;
 		out->server_code = 221;

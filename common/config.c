@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -79,6 +80,9 @@ static const struct config_def config_defs[CF_COUNT] = {
 				    "the verify cache that remediation texts name; empty: ask "
 				    "Postfix (postconf address_verify_map), or its default" },
 };
+
+/* A configuration line's length limit, its newline not counted. */
+#define CONFIG_LINE_MAX 4096
 
 struct config {
 	char *str[CF_COUNT];
@@ -160,6 +164,24 @@ static int parse_long(const char *s, long *out, const char **rest)
 	return 0;
 }
 
+/*
+ * Control bytes (ESC, BEL, CR...) in a setting would reach terminals and
+ * syslog through diagnostics and syslog_ident: no setting takes them
+ * (blanks around the items of a sink list aside).
+ */
+static int has_control_n(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int has_control(const char *v)
+{
+	return has_control_n(v, strlen(v));
+}
+
 static int check_sinks(const char *v, char *why, size_t whylen)
 {
 	const char *p = v;
@@ -170,17 +192,18 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 	}
 	while (*p) {
 		size_t n = strcspn(p, ",");
-		const char *e = p + n;
+		const char *e = p + n, *next = e;
 
-		while (p < e && isspace((unsigned char)*p))
+		/* Blanks as sinks_create() trims them: spaces and tabs. */
+		while (p < e && (*p == ' ' || *p == '\t'))
 			p++;
-		while (e > p && isspace((unsigned char)e[-1]))
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		if ((size_t)(e - p) == 6 && !memcmp(p, "syslog", 6))
 			;
 		else if ((size_t)(e - p) == 6 && !memcmp(p, "stdout", 6))
 			;
-		else if (e - p > 6 && !memcmp(p, "file:/", 6))
+		else if (e - p > 6 && !memcmp(p, "file:/", 6) && !has_control_n(p, (size_t)(e - p)))
 			;
 		else {
 			snprintf(why, whylen,
@@ -189,9 +212,8 @@ static int check_sinks(const char *v, char *why, size_t whylen)
 				 (int)(e - p > 100 ? 100 : e - p), p);
 			return -1;
 		}
-		p += n;
-		if (*p == ',')
-			p++;
+		/* From the item's end: p moved past its leading blanks. */
+		p = *next == ',' ? next + 1 : next;
 	}
 	return 0;
 }
@@ -206,8 +228,8 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 	*num = 0;
 	switch (d->type) {
 	case CT_STRING:
-		if (strlen(v) > 1000 || strpbrk(v, "\r\n")) {
-			snprintf(why, whylen, "a single line of at most 1000 characters");
+		if (has_control(v) || strlen(v) > 1000) {
+			snprintf(why, whylen, "at most 1000 characters without control characters");
 			return -1;
 		}
 		return 0;
@@ -223,8 +245,8 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 				 "cannot read the journal");
 			return -1;
 		}
-		if (v[0] != '/' || strlen(v) > 1000) {
-			snprintf(why, whylen, "an absolute path%s",
+		if (v[0] != '/' || strlen(v) > 1000 || has_control(v)) {
+			snprintf(why, whylen, "an absolute path without control characters%s",
 				 d == &config_defs[CF_LOG_SOURCE] ? " or -" : "");
 			return -1;
 		}
@@ -316,7 +338,7 @@ static int config_convert(const struct config_def *d, const char *v, long *num, 
 		return -1;
 	}
 	case CT_OPTPATH:
-		if (*v == 0 || (v[0] == '/' && strlen(v) <= 1000 && !strpbrk(v, "\r\n")))
+		if (*v == 0 || (v[0] == '/' && strlen(v) <= 1000 && !has_control(v)))
 			return 0;
 		snprintf(why, whylen, "empty, or an absolute path");
 		return -1;
@@ -398,28 +420,44 @@ static char *trim(char *s)
 int config_load_file(struct config *cf, const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char line[4096], where[1200];
-	int problems = 0, lineno = 0;
+	int problems;
 
 	if (fp == NULL) {
 		msg_error("cannot open configuration file %s: %s", path, strerror(errno));
 		return 1;
 	}
-	while (fgets(line, sizeof(line), fp)) {
+	problems = config_load_stream(cf, fp, path);
+	fclose(fp);
+	return problems;
+}
+
+int config_load_stream(struct config *cf, FILE *fp, const char *path)
+{
+	char *buf = NULL, where[1200];
+	size_t cap = 0;
+	ssize_t got;
+	int problems = 0, lineno = 0;
+
+	/* getline(3): the real length, NUL bytes and all, one line at a time. */
+	while ((got = getline(&buf, &cap, fp)) >= 0) {
+		size_t n = (size_t)got;
 		char *eq, *name, *value;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			int c;
-
-			msg_error("%s: line too long", where);
+		if (n && buf[n - 1] == '\n')
+			buf[--n] = 0;
+		if (memchr(buf, 0, n)) {
+			msg_error("%s: a NUL byte in the line", where);
 			problems++;
-			while ((c = fgetc(fp)) != EOF && c != '\n')
-				;
 			continue;
 		}
-		name = trim(line);
+		if (n >= CONFIG_LINE_MAX) {
+			msg_error("%s: line too long", where);
+			problems++;
+			continue;
+		}
+		name = trim(buf);
 		if (*name == 0 || *name == '#')
 			continue;
 		if ((eq = strchr(name, '=')) == NULL) {
@@ -437,7 +475,7 @@ int config_load_file(struct config *cf, const char *path)
 		msg_error("error reading %s: %s", path, strerror(errno));
 		problems++;
 	}
-	fclose(fp);
+	free(buf);
 	return problems;
 }
 

@@ -74,6 +74,8 @@ struct config *config_copy(const struct config *cf);
 
 /* Returns the number of problems; a missing file is one. */
 int config_load_file(struct config *cf, const char *path);
+/* The same from an open stream; path names it in messages.  The caller closes fp. */
+int config_load_stream(struct config *cf, FILE *fp, const char *path);
 /*
  * The file (*path; when NULL, CONFIG_DEFAULT_PATH if it exists, and *path
  * says so), then the -o overrides.  Returns the number of problems.

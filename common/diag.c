@@ -7,6 +7,7 @@
  */
 #include "diag.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +32,42 @@ void diag_init(const char *progname)
 	diag_prog = slash ? slash + 1 : progname;
 }
 
+/*
+ * The one owner of openlog(3).  openlog keeps the pointer it is given, so
+ * an ident, once given, is never rewritten or freed (a new one is made
+ * when the ident changes: a handful per reload at most).  The facility
+ * given to openlog is only a default: every message names its own, so
+ * diagnostics and alerts keep theirs whoever called last.
+ */
+struct diag_ident {
+	struct diag_ident *older;
+	char text[];
+};
+static pthread_mutex_t diag_ident_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct diag_ident *diag_ident;
+static int diag_facility = LOG_USER;
+
+void diag_syslog_ident(const char *ident)
+{
+	size_t n = strlen(ident);
+	struct diag_ident *id;
+
+	pthread_mutex_lock(&diag_ident_lock);
+	if (diag_ident == NULL || strcmp(diag_ident->text, ident) != 0) {
+		if ((id = malloc(sizeof(*id) + n + 1)) != NULL) {
+			memcpy(id->text, ident, n + 1);
+			id->older = diag_ident;
+			diag_ident = id;
+			openlog(id->text, LOG_PID | LOG_NDELAY, diag_facility);
+		}
+	}
+	pthread_mutex_unlock(&diag_ident_lock);
+}
+
 void diag_use_syslog(const char *ident, int facility)
 {
-	/* openlog(3) keeps the pointer: a copy that lives as long as the program. */
-	static char copy[64];
-
-	snprintf(copy, sizeof(copy), "%s", ident);
-	openlog(copy, LOG_PID | LOG_NDELAY, facility);
+	diag_facility = facility;
+	diag_syslog_ident(ident);
 	diag_syslog = 1;
 }
 
@@ -65,7 +95,7 @@ static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
 	if (diag_hook)
 		diag_hook(level, buf);
 	if (diag_syslog)
-		syslog(prio, "%s%s", level, buf);
+		syslog(diag_facility | prio, "%s%s", level, buf);
 	else
 		fprintf(stderr, "%s: %s%s\n", diag_prog, level, buf);
 }

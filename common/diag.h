@@ -17,6 +17,11 @@
 
 void diag_init(const char *progname);
 void diag_use_syslog(const char *ident, int facility);
+/*
+ * The process's syslog ident (openlog(3) has one): diag owns openlog, and
+ * the syslog sink names its ident through here.  Thread-safe.
+ */
+void diag_syslog_ident(const char *ident);
 void diag_set_fatal_jump(jmp_buf *env);
 /* For tests: also pass every message (without prefix) to hook. */
 void diag_set_hook(void (*hook)(const char *level, const char *text));

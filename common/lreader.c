@@ -112,21 +112,27 @@ enum lreader_status lreader_next(struct lreader *r, const char **line, size_t *l
 	}
 }
 
-int lreader_partial(struct lreader *r, const char **line, size_t *len)
+enum lreader_status lreader_finish(struct lreader *r, const char **line, size_t *len)
 {
 	size_t n = r->end - r->start;
 
-	if (n == 0 || r->skipping) {
-		if (r->skipping) {
-			r->offset += n;
-			r->start = r->end = r->scan = 0;
-			r->skipping = 0;
-		}
-		return 0;
+	if (r->skipping) {
+		/* An overlong last line without its newline: it was a line too. */
+		r->offset += n;
+		r->start = r->end = r->scan = 0;
+		r->skipping = 0;
+		return LR_OVERLONG;
 	}
+	if (n == 0)
+		return LR_AGAIN;
 	*line = r->buf + r->start;
 	*len = n;
 	r->offset += n;
 	r->start = r->end = r->scan = 0;
-	return 1;
+	return LR_LINE;
+}
+
+int lreader_partial(struct lreader *r, const char **line, size_t *len)
+{
+	return lreader_finish(r, line, len) == LR_LINE;
 }

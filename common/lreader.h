@@ -32,6 +32,11 @@ void lreader_reset(struct lreader *r, int fd, uint64_t offset);
 enum lreader_status lreader_next(struct lreader *r, const char **line, size_t *len);
 /* The unterminated rest, if any; consumes it.  Returns 1 if there was one. */
 int lreader_partial(struct lreader *r, const char **line, size_t *len);
+/*
+ * The same, saying what the rest was: LR_LINE (in *line, *len), LR_OVERLONG
+ * (an unterminated line longer than max_line, skipped) or LR_AGAIN (none).
+ */
+enum lreader_status lreader_finish(struct lreader *r, const char **line, size_t *len);
 uint64_t lreader_offset(const struct lreader *r);
 /* Whether the last read found the end of the data (not just none yet). */
 int lreader_at_eof(const struct lreader *r);

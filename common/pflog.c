@@ -19,11 +19,11 @@ struct pflog_parser {
 	struct pfclock *clock;
 };
 
-struct pflog_parser *pflog_parser_create(const char *timezone)
+struct pflog_parser *pflog_parser_create(const char *zone)
 {
 	struct pflog_parser *p = xcalloc(1, sizeof(*p));
 
-	p->clock = pfclock_create(timezone);
+	p->clock = pfclock_create(zone);
 	return p;
 }
 
@@ -42,7 +42,8 @@ struct pfclock *pflog_parser_clock(struct pflog_parser *p)
 
 /*
  * The services whose lines are Postfix's.  The program name is
- * syslog_name/.../service; only the last component is looked at.
+ * syslog_name/.../service; the service is the last component, and the
+ * first must be a syslog_name Postfix produces (pflog_syslog_name).
  */
 #define SVC(n, s)                                                                                  \
 	{                                                                                          \
@@ -74,6 +75,34 @@ static const struct {
 	SVC("postalias", PFSVC_OTHER),  SVC("policy-spf", PFSVC_OTHER),
 	SVC("postconf", PFSVC_OTHER),
 };
+
+/*
+ * syslog_name is "postfix", or "postfix-NAME" for a multi-instance
+ * (postmulti names instances postfix-NAME); Debian's master.cf and
+ * "-o syslog_name=postfix/submission" add components after it.  So
+ * "notpostfix/smtp" or "postfixevil/smtp" are not Postfix, and no
+ * component may be empty or hold other than [A-Za-z0-9._-].
+ */
+static int pflog_syslog_name(const char *prog, size_t len)
+{
+	size_t first, i;
+
+	if (len < 8 || memcmp(prog, "postfix", 7) != 0 || (prog[7] != '/' && prog[7] != '-'))
+		return 0;
+	for (first = 7; first < len && prog[first] != '/'; first++)
+		;
+	if (first == 8 || first == len) /* "postfix-/..." or no service */
+		return 0;
+	for (i = 8; i < len; i++) {
+		unsigned char c = (unsigned char)prog[i];
+
+		if (c == '/' ? prog[i - 1] == '/' || i + 1 == len
+			     : !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
 
 static int pflog_service_lookup(const char *s, size_t len, enum pflog_service *svc)
 {
@@ -241,7 +270,8 @@ enum pflog_result pflog_parse(struct pflog_parser *p, const char *line, size_t l
 		return PFLOG_FOREIGN;
 	s = q;
 	slash = pf_last_slash(prog, s);
-	if (slash == NULL || slash == prog || slash + 1 == s || *prog == '/')
+	if (slash == NULL || slash == prog || slash + 1 == s || *prog == '/' ||
+	    !pflog_syslog_name(prog, (size_t)(s - prog)))
 		return PFLOG_FOREIGN;
 	if (!pflog_service_lookup(slash + 1, (size_t)(s - slash - 1), &svc))
 		return PFLOG_FOREIGN;

@@ -113,7 +113,7 @@ struct pflog_event {
 
 struct pflog_parser;
 
-struct pflog_parser *pflog_parser_create(const char *timezone);
+struct pflog_parser *pflog_parser_create(const char *zone);
 void pflog_parser_free(struct pflog_parser *p);
 struct pfclock *pflog_parser_clock(struct pflog_parser *p);
 

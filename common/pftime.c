@@ -3,22 +3,25 @@
  *
  * The date arithmetic is Howard Hinnant's days_from_civil algorithm, so no
  * libc time call runs per line.  Zone offsets for stamps without one come
- * from mktime(3) once per distinct hour, under a lock when a zone other
- * than the local one must be selected through TZ.
+ * from the clock's own tzone (tzone.c), loaded when the clock is made and
+ * asked once per distinct hour: no TZ switching, no global state, so
+ * clocks in several threads and syslog(3) or localtime(3) elsewhere never
+ * meet.  An empty zone is the system's as the C library sees it when the
+ * clock is made (TZ, else /etc/localtime); a later change of either needs
+ * a new clock (a reload).
  */
 #include "pftime.h"
+#include "tzone.h"
 #include "xmem.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define PFTIME_CACHE_KEY 40
 
 struct pfclock {
-	char *zone;        /* NULL: local zone */
+	struct tzone *tz;  /* the log's zone */
 	int zone_utc;      /* zone known to be UTC */
 	time_t ref;        /* reference time */
 	int ref_from_line; /* ref is the newest line seen */
@@ -31,8 +34,6 @@ struct pfclock {
 	long hour_key;
 	int hour_offset;
 };
-
-static pthread_mutex_t pftime_tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 long pftime_days_from_civil(long y, int m, int d)
 {
@@ -59,14 +60,19 @@ void pftime_civil_from_days(long z, long *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-struct pfclock *pfclock_create(const char *timezone)
+struct pfclock *pfclock_create(const char *zone)
 {
 	struct pfclock *c = xcalloc(1, sizeof(*c));
 
-	if (timezone && *timezone) {
-		c->zone = xstrdup(timezone);
-		c->zone_utc = !strcmp(timezone, "UTC") || !strcmp(timezone, "GMT") ||
-			      !strcmp(timezone, "Etc/UTC") || !strcmp(timezone, "UTC0");
+	if (zone && *zone) {
+		c->zone_utc = !strcmp(zone, "UTC") || !strcmp(zone, "GMT") ||
+			      !strcmp(zone, "Etc/UTC") || !strcmp(zone, "UTC0");
+		/* config checked it with pftime_zone_valid(); UTC if it went since. */
+		c->tz = tzone_load(zone);
+		if (c->tz == NULL)
+			c->tz = tzone_load("UTC");
+	} else {
+		c->tz = tzone_load_system();
 	}
 	c->ref = time(NULL);
 	c->hour_key = -1;
@@ -76,7 +82,7 @@ struct pfclock *pfclock_create(const char *timezone)
 void pfclock_free(struct pfclock *c)
 {
 	if (c) {
-		free(c->zone);
+		tzone_free(c->tz);
 		free(c);
 	}
 }
@@ -95,64 +101,29 @@ time_t pfclock_newest(const struct pfclock *c)
 
 int pftime_zone_valid(const char *tz)
 {
-	char path[512];
-	struct stat st;
+	struct tzone *z;
 
-	if (tz == NULL || *tz == 0 || !strcmp(tz, "UTC") || !strcmp(tz, "GMT"))
+	if (tz == NULL || *tz == 0)
 		return 0;
-	if (strstr(tz, "..") || strlen(tz) > 200)
+	/* Valid is what loads: a TZif zone or a POSIX TZ string. */
+	if ((z = tzone_load(tz)) == NULL)
 		return -1;
-	if (tz[0] == '/')
-		return stat(tz, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
-	/* A POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 carries digits. */
-	return strpbrk(tz, "0123456789") && strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= 3 ? 0 : -1;
+	tzone_free(z);
+	return 0;
 }
 
 /* Seconds east of UTC in the clock's zone at a local wall-clock time. */
 static int pfclock_zone_offset(struct pfclock *c, long y, int mon, int d, int hh)
 {
 	long key = ((y * 100 + mon) * 100 + d) * 100 + hh;
-	struct tm tm;
-	time_t t;
 
 	if (c->zone_utc)
 		return 0;
 	if (key == c->hour_key)
 		return c->hour_offset;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)(y - 1900);
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = hh;
-	tm.tm_min = 30;
-	tm.tm_isdst = -1;
-	pthread_mutex_lock(&pftime_tz_lock);
-	if (c->zone) {
-		char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
-
-		setenv("TZ", c->zone, 1);
-		tzset();
-		t = mktime(&tm);
-		if (old)
-			setenv("TZ", old, 1);
-		else
-			unsetenv("TZ");
-		tzset();
-		free(old);
-	} else {
-		t = mktime(&tm);
-	}
-	pthread_mutex_unlock(&pftime_tz_lock);
-	if (t == (time_t)-1) {
-		c->hour_offset = 0;
-	} else {
-		long naive = pftime_days_from_civil(y, mon, d) * 86400L + hh * 3600L + 30 * 60;
-
-		c->hour_offset = (int)(naive - (long)t);
-	}
+	/* The middle of the hour, as mktime was asked before. */
+	c->hour_offset = tzone_offset_local(
+		c->tz, (int64_t)pftime_days_from_civil(y, mon, d) * 86400 + hh * 3600 + 30 * 60);
 	c->hour_key = key;
 	return c->hour_offset;
 }
@@ -178,6 +149,16 @@ static int month_number(const char *p)
 		if (memcmp(names + 3 * i, p, 3) == 0)
 			return i + 1;
 	return 0;
+}
+
+/* 28 to 31: a stamp's day must exist in its month (no "Feb 30"). */
+static int days_in_month(long y, int mon)
+{
+	static const unsigned char dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mon == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dim[mon - 1];
 }
 
 static int valid_clock(int hh, int mm, int ss)
@@ -216,20 +197,29 @@ static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime
 			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
 			long dist = t > (long)c->ref ? t - (long)c->ref : (long)c->ref - t;
 
+			if (day > days_in_month(y, mon))
+				continue;
 			if (best_d < 0 || dist < best_d) {
 				best_d = dist;
 				best_y = y;
 			}
 		}
+		if (best_d < 0)
+			return -1; /* Feb 29 with no leap year near */
 	} else {
 		/* The latest year in which the line is not after the reference. */
+		best_y = -1;
 		for (y = ry + 1; y >= ry - 1; y--) {
 			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
 
+			if (day > days_in_month(y, mon))
+				continue;
 			best_y = y;
 			if (t <= (long)c->ref + 86400L)
 				break;
 		}
+		if (best_y < 0)
+			return -1;
 	}
 	out->utc_offset = pfclock_zone_offset(c, best_y, mon, day, hh);
 	out->sec = (time_t)(pftime_days_from_civil(best_y, mon, day) * 86400L + secs -
@@ -251,7 +241,8 @@ static int parse_rfc3339(struct pfclock *c, const char *p, size_t len, struct pf
 	if (digits(p, 4, &y) || digits(p + 5, 2, &mon) || digits(p + 8, 2, &day) ||
 	    digits(p + 11, 2, &hh) || digits(p + 14, 2, &mm) || digits(p + 17, 2, &ss))
 		return -1;
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || !valid_clock(hh, mm, ss))
+	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(y, mon) ||
+	    !valid_clock(hh, mm, ss))
 		return -1;
 	out->usec = 0;
 	out->has_frac = 0;
@@ -302,6 +293,15 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 		got = parse_bsd(c, p, len, out);
 	if (got < 0)
 		return -1;
+	/*
+	 * Only what pftime_format can write back as RFC 3339 (years 0000 to
+	 * 9999): 0000-01-01T00:00:05 at +05:53:28 would be year -1.
+	 */
+	long local = (long)out->sec + out->utc_offset / 60 * 60;
+
+	if (local < pftime_days_from_civil(0, 1, 1) * 86400L ||
+	    local >= pftime_days_from_civil(10000, 1, 1) * 86400L)
+		return -1;
 	if (!c->ref_from_line || out->sec > c->ref) {
 		c->ref = out->sec;
 		c->ref_from_line = 1;
@@ -324,9 +324,7 @@ void pftime_now(struct pftime *t)
 	t->sec = time(NULL);
 	t->usec = 0;
 	t->has_frac = 0;
-	pthread_mutex_lock(&pftime_tz_lock);
-	localtime_r(&t->sec, &tm);
-	pthread_mutex_unlock(&pftime_tz_lock);
+	localtime_r(&t->sec, &tm); /* reads the environment; nothing writes it */
 	t->utc_offset = (int)tm.tm_gmtoff;
 }
 
@@ -339,11 +337,17 @@ static char *put2(char *p, long v)
 
 size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 {
-	long local = (long)t->sec + t->utc_offset;
+	/*
+	 * RFC 3339 offsets are whole minutes; an old local mean time such as
+	 * +05:53:28 is written as +05:53 with the wall time to match, so the
+	 * instant stays exact.
+	 */
+	int offset = t->utc_offset / 60 * 60;
+	long local = (long)t->sec + offset;
 	long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	long rem = local - days * 86400;
 	long y;
-	int m, d, off = t->utc_offset < 0 ? -t->utc_offset : t->utc_offset;
+	int m, d, off = offset < 0 ? -offset : offset;
 	char frac[16] = "";
 	int n;
 
@@ -378,7 +382,7 @@ size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 	if (t->has_frac)
 		snprintf(frac, sizeof(frac), ".%06d", t->usec);
 	n = snprintf(buf, size, "%04ld-%02d-%02dT%02ld:%02ld:%02ld%s%c%02d:%02d", y, m, d,
-		     rem / 3600, rem / 60 % 60, rem % 60, frac, t->utc_offset < 0 ? '-' : '+',
-		     off / 3600, off / 60 % 60);
+		     rem / 3600, rem / 60 % 60, rem % 60, frac, offset < 0 ? '-' : '+', off / 3600,
+		     off / 60 % 60);
 	return n < 0 ? 0 : (size_t)n;
 }

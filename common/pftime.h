@@ -9,7 +9,8 @@
  * modification time).  Stamps without an offset are read in the log's
  * time zone (log_timezone; empty means the system's local zone).
  *
- * A pfclock carries that state; it is used by one thread at a time.
+ * A pfclock carries that state; it is used by one thread at a time, and
+ * touches no global state (no TZ, no tzset): see tzone.h.
  */
 #ifndef PW_PFTIME_H
 #define PW_PFTIME_H
@@ -26,7 +27,7 @@ struct pftime {
 
 struct pfclock;
 
-struct pfclock *pfclock_create(const char *timezone);
+struct pfclock *pfclock_create(const char *zone);
 void pfclock_free(struct pfclock *c);
 /* Lines are assumed not to be later than 'ref' until one is seen. */
 void pfclock_set_reference(struct pfclock *c, time_t ref);
@@ -40,9 +41,9 @@ time_t pfclock_newest(const struct pfclock *c);
 int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *out, size_t *used);
 
 /* Check that a log_timezone value can be used; 0 if so. */
-int pftime_zone_valid(const char *timezone);
+int pftime_zone_valid(const char *zone);
 
-/* The current time with the local zone's offset (safe beside a pfclock's TZ switch). */
+/* The current time with the local zone's offset (localtime_r). */
 void pftime_now(struct pftime *t);
 
 /* RFC 3339 with offset, e.g. 2026-11-25T16:41:14.502123+01:00; returns length. */

@@ -247,13 +247,26 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 	r->last_symptom = when;
 	if (r->flagged)
 		r->failures_since_flag++;
-	*count = r->win_len;
-	if (r->win_len < threshold)
+	/*
+	 * Count the symptoms within one window of this one, on both sides: a
+	 * line that goes back in time must not count those from its "future"
+	 * (the ring is in arrival order, not time order).
+	 */
+	size_t near = 0;
+
+	for (size_t i = 0; i < r->win_len; i++) {
+		time_t t = r->win_time[(r->win_head + i) % r->win_cap];
+
+		if (t > when - window && t < when + window)
+			near++;
+	}
+	*count = near;
+	if (near < threshold)
 		return 0;
 	if (r->pipelining_alerts && when - r->last_alert < window)
 		return 0;
 	if (!r->flagged)
-		r->failures_since_flag = r->win_len;
+		r->failures_since_flag = near;
 	r->flagged = 1;
 	r->recovered = 0;
 	r->last_alert = when;

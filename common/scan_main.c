@@ -246,8 +246,10 @@ static int scan_windows(struct engine *e, int fd)
 		if (base + (off_t)len == size && fstat(fd, &st) == 0 && st.st_size > size) {
 			size = st.st_size; /* grown meanwhile: read on */
 		} else if (base + (off_t)len == size) {
-			/* The end: an unterminated last line, unless too long. */
-			if (p < end && !skipping)
+			/* The end: an unterminated last line, counted as overlong if too long. */
+			if (skipping || (size_t)(end - p) > MAX_LINE)
+				engine_count_overlong(e);
+			else if (p < end)
 				engine_line(e, p, (size_t)(end - p));
 			start = size;
 		}
@@ -301,8 +303,11 @@ static void scan_fd(struct engine *e, int fd)
 		else
 			msg_fatal("read error: %s", strerror(errno));
 	}
-	if (lreader_partial(r, &line, &len))
+	st = lreader_finish(r, &line, &len);
+	if (st == LR_LINE)
 		engine_line(e, line, len);
+	else if (st == LR_OVERLONG)
+		engine_count_overlong(e);
 	lreader_free(r);
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -30,6 +31,7 @@ enum sink_kind {
 struct pending {
 	char *json;
 	size_t len;
+	size_t done; /* bytes of json + "\n" a short write already wrote */
 	enum alert_severity sev;
 };
 
@@ -47,11 +49,10 @@ struct sinks {
 	struct sink *v;
 	size_t n;
 	int cee;
+	int facility; /* of syslog alerts */
 };
 
 static char syslog_socket[108] = "/dev/log";
-/* openlog(3) keeps the pointer it is given: the ident must outlive the sinks. */
-static char syslog_ident[64] = "probewatch";
 
 void sinks_set_syslog_socket(const char *path)
 {
@@ -84,14 +85,24 @@ static int syslog_alive(void)
 static int sink_open_file(struct sink *k)
 {
 	int fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct stat a, b;
 
 	if (fd < 0) {
 		snprintf(k->last_error, sizeof(k->last_error), "cannot open %s: %s", k->path,
 			 strerror(errno));
 		return -1;
 	}
-	if (k->fd >= 0)
+	if (k->fd >= 0) {
+		/*
+		 * A line half written to the old file is finished there only if
+		 * this is the same file; a new file gets the whole line.
+		 */
+		if (k->count && k->q[k->head].done &&
+		    !(fstat(k->fd, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+		      a.st_ino == b.st_ino))
+			k->q[k->head].done = 0;
 		close(k->fd);
+	}
 	k->fd = fd;
 	return 0;
 }
@@ -102,6 +113,7 @@ struct sinks *sinks_create(const char *spec, const char *ident, int facility, in
 	char *copy = xstrdup(spec), *save = NULL;
 
 	s->cee = cee;
+	s->facility = facility;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct sink *k;
 
@@ -114,9 +126,9 @@ struct sinks *sinks_create(const char *spec, const char *ident, int facility, in
 		memset(k, 0, sizeof(*k));
 		k->fd = -1;
 		if (strcmp(tok, "syslog") == 0) {
+			/* diag owns openlog; each alert names its facility. */
 			k->kind = SINK_SYSLOG;
-			snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
-			openlog(syslog_ident, LOG_PID | LOG_NDELAY, facility);
+			diag_syslog_ident(ident);
 		} else if (strcmp(tok, "stdout") == 0) {
 			k->kind = SINK_STDOUT;
 			k->fd = 1;
@@ -168,12 +180,17 @@ static int severity_priority(enum alert_severity sev)
 	return sev == SEV_CRITICAL ? LOG_CRIT : sev == SEV_WARNING ? LOG_WARNING : LOG_INFO;
 }
 
-/* One write attempt; 0 on success. */
+/*
+ * One write attempt; 0 on success.  *done counts the bytes of json and its
+ * newline already written: a short write is resumed where it stopped, so
+ * a file never gets a truncated line followed by the whole one again.
+ */
 static int sink_write(struct sinks *s, struct sink *k, const char *json, size_t len,
-		      enum alert_severity sev)
+		      enum alert_severity sev, size_t *done)
 {
 	struct iovec iov[2];
 	ssize_t w;
+	int n;
 
 	switch (k->kind) {
 	case SINK_SYSLOG:
@@ -182,25 +199,34 @@ static int sink_write(struct sinks *s, struct sink *k, const char *json, size_t 
 				 syslog_socket);
 			return -1;
 		}
-		syslog(severity_priority(sev), "%s%.*s", s->cee ? "@cee:" : "", (int)len, json);
+		syslog(s->facility | severity_priority(sev), "%s%.*s", s->cee ? "@cee:" : "",
+		       (int)len, json);
 		return 0;
 	case SINK_FILE:
 		if (k->fd < 0 && sink_open_file(k) < 0)
 			return -1;
 		/* fall through */
 	case SINK_STDOUT:
-		iov[0].iov_base = (void *)json;
-		iov[0].iov_len = len;
-		iov[1].iov_base = "\n";
-		iov[1].iov_len = 1;
-		do
-			w = writev(k->fd, iov, 2);
-		while (w < 0 && errno == EINTR);
-		if (w == (ssize_t)len + 1)
-			return 0;
-		snprintf(k->last_error, sizeof(k->last_error), "%s",
-			 w < 0 ? strerror(errno) : "short write");
-		return -1;
+		while (*done < len + 1) {
+			n = 0;
+			if (*done < len) {
+				iov[n].iov_base = (void *)(json + *done);
+				iov[n++].iov_len = len - *done;
+			}
+			iov[n].iov_base = "\n";
+			iov[n++].iov_len = 1;
+			do
+				w = writev(k->fd, iov, n);
+			while (w < 0 && errno == EINTR);
+			if (w <= 0) {
+				snprintf(k->last_error, sizeof(k->last_error), "%s",
+					 w < 0 ? strerror(errno) : "nothing written");
+				return -1;
+			}
+			*done += (size_t)w;
+		}
+		*done = 0;
+		return 0;
 	}
 	return -1;
 }
@@ -215,11 +241,20 @@ static void sink_failed(struct sink *k)
 	}
 }
 
-static void sink_keep(struct sink *k, const char *json, size_t len, enum alert_severity sev)
+static void sink_keep(struct sink *k, const char *json, size_t len, enum alert_severity sev,
+		      size_t done)
 {
 	if (k->count == SINK_PENDING_MAX) {
 		/* Full: the oldest goes, and is counted. */
-		free(k->q[k->head].json);
+		if (k->q[k->head].done) {
+			/* Half written: it stays to finish its line; the next one goes. */
+			size_t second = (k->head + 1) % SINK_PENDING_MAX;
+
+			free(k->q[second].json);
+			k->q[second] = k->q[k->head];
+		} else {
+			free(k->q[k->head].json);
+		}
 		k->head = (k->head + 1) % SINK_PENDING_MAX;
 		k->count--;
 		if (k->st.dropped++ == 0)
@@ -230,6 +265,7 @@ static void sink_keep(struct sink *k, const char *json, size_t len, enum alert_s
 
 	p->json = xmemdup(json, len);
 	p->len = len;
+	p->done = done;
 	p->sev = sev;
 	k->count++;
 }
@@ -240,7 +276,7 @@ static int sink_flush(struct sinks *s, struct sink *k)
 	while (k->count) {
 		struct pending *p = &k->q[k->head];
 
-		if (sink_write(s, k, p->json, p->len, p->sev) < 0) {
+		if (sink_write(s, k, p->json, p->len, p->sev, &p->done) < 0) {
 			sink_failed(k);
 			return -1;
 		}
@@ -262,19 +298,21 @@ void sinks_deliver(struct sinks *s, const char *json, size_t len, enum alert_sev
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->v[i];
 
+		size_t done = 0;
+
 		if (k->count && sink_flush(s, k) < 0) {
-			sink_keep(k, json, len, sev);
+			sink_keep(k, json, len, sev, 0);
 			k->st.failed++;
 			continue;
 		}
-		if (sink_write(s, k, json, len, sev) == 0) {
+		if (sink_write(s, k, json, len, sev, &done) == 0) {
 			k->st.delivered++;
 			if (k->st.failing)
 				sink_flush(s, k);
 		} else {
 			k->st.failed++;
 			sink_failed(k);
-			sink_keep(k, json, len, sev);
+			sink_keep(k, json, len, sev, done);
 		}
 	}
 }

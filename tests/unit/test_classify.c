@@ -180,12 +180,57 @@ static void test_server(void **state)
 	assert_int_equal(classify_server(r, strlen(r), &host, &hlen, &addr, &alen, &port), 0);
 }
 
+/*
+ * Issue 11, defect 2: a probe status line without "(reason)" hands the
+ * classifier a NULL text of length 0; "NULL + 0" is undefined behaviour
+ * (UBSan).  Directly and through the engine.
+ */
+static void test_no_reason(void **state)
+{
+	static const char *const lines[] = {
+		"Nov 25 16:41:14 mta postfix/qmgr[1907]: 5E2C61020F4: "
+		"from=<double-bounce@lab.test>, "
+		"size=227, nrcpt=1 (queue active)",
+		"Nov 25 16:41:14 mta postfix/smtp[1920]: 5E2C61020F4: to=<user@example.com>, "
+		"relay=127.0.0.1[127.0.0.1]:2526, delay=0.11, dsn=4.4.2, status=undeliverable",
+		"Nov 25 16:41:15 mta postfix/qmgr[1907]: 5E2C61020F5: "
+		"from=<double-bounce@lab.test>, "
+		"size=227, nrcpt=1 (queue active)",
+		"Nov 25 16:41:15 mta postfix/smtp[1920]: 5E2C61020F5: to=<user2@example.com>, "
+		"relay=127.0.0.1[127.0.0.1]:2526, delay=0.11, dsn=2.1.5, status=deliverable",
+	};
+	struct classification c;
+	const char *host, *addr;
+	size_t hlen, alen;
+	int port;
+	struct config *cf = config_new();
+	struct collected got = { 0 };
+	struct engine *e;
+
+	(void)state;
+	classify_reason(NULL, 0, &c);
+	assert_int_equal(c.cls, FC_OTHER);
+	classify_success(NULL, 0, &c);
+	assert_int_equal(c.cls, FC_NONE);
+	assert_int_equal(classify_server(NULL, 0, &host, &hlen, &addr, &alen, &port), 0);
+	assert_int_equal(config_set(cf, "log_timezone", "UTC", NULL), 0);
+	e = engine_create(cf, collect_alert, &got);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		engine_line(e, lines[i], strlen(lines[i]));
+	engine_flush(e);
+	assert_true(got.n >= 1);
+	assert_string_equal(field_str(got.alert[0], "event"), "probe_failed");
+	collected_clear(&got);
+	engine_free(e);
+	config_free(cf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_templates), cmocka_unit_test(test_reply_codes),
 		cmocka_unit_test(test_success),   cmocka_unit_test(test_symptom),
-		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_server),    cmocka_unit_test(test_no_reason),
 	};
 
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);

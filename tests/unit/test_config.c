@@ -115,6 +115,84 @@ static void test_bad_values(void **state)
 	config_free(cf);
 }
 
+/*
+ * Issue 11, defect 1: a space after a comma made check_sinks step past the
+ * string's end.  The values are heap copies of their exact size so that
+ * ASan sees any over-read.
+ */
+static void test_sink_lists_with_spaces(void **state)
+{
+	static const char *const good[] = {
+		"syslog, stdout",
+		" syslog ,\tstdout ",
+		"stdout,  file:/var/log/pw.json",
+		"syslog , stdout , file:/tmp/a",
+		"stdout ,syslog",
+	};
+	static const char *const bad[] = { "syslog, ", "syslog, ,stdout", "syslog,  email" };
+	struct config *cf = config_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *v = strdup(good[i]);
+
+		messages[0] = 0;
+		if (config_set(cf, "alert_sinks", v, "test") != 0)
+			fail_msg("alert_sinks = '%s' refused: %s", good[i], messages);
+		assert_string_equal(config_str(cf, CF_ALERT_SINKS), good[i]);
+		free(v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *v = strdup(bad[i]);
+
+		if (config_set(cf, "alert_sinks", v, "test") != -1)
+			fail_msg("alert_sinks = '%s' accepted", bad[i]);
+		free(v);
+	}
+	config_free(cf);
+}
+
+/*
+ * Issue 11, defect 12: a NUL byte in a line is its own error and does not
+ * swallow the next line; syslog_ident (any string setting) refuses
+ * control bytes such as ESC and BEL.
+ */
+static void test_nul_and_control_bytes(void **state)
+{
+	static const char text[] = "syslog_ident = pw\0evil\n"
+				   "pipelining_threshold = 5\n";
+	static const char *const bad[] = { "pw\x1b[2J", "pw\a", "pw\tx", "pw\x7f", "a\rb" };
+	char path[] = "/tmp/pw-config-XXXXXX";
+	struct config *cf = config_new();
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(config_load_file(cf, path), 1);
+	assert_non_null(strstr(messages, ":1: a NUL byte in the line"));
+	assert_null(strstr(messages, "too long"));
+	assert_int_equal(config_num(cf, CF_PIPELINING_THRESHOLD), 5);
+	assert_string_equal(config_str(cf, CF_SYSLOG_IDENT), "probewatch");
+	unlink(path);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		messages[0] = 0;
+		if (config_set(cf, "syslog_ident", bad[i], "test") != -1)
+			fail_msg("syslog_ident with control byte %zu accepted", i);
+		assert_non_null(strstr(messages, "control characters"));
+	}
+	assert_int_equal(config_set(cf, "syslog_ident", "probewatch-2.mx", "test"), 0);
+	/* Nor paths (found by fuzz_config): they are quoted in diagnostics. */
+	assert_int_equal(config_set(cf, "log_source", "/var/log/mail\x1b[2J.log", "test"), -1);
+	assert_int_equal(config_set(cf, "state_file", "/var/lib/pw\a", "test"), -1);
+	assert_int_equal(config_set(cf, "alert_sinks", "syslog, file:/tmp/a\x1b.json", "test"), -1);
+	/* Only spaces and tabs are blanks between sinks, as sinks_create has it. */
+	assert_int_equal(config_set(cf, "alert_sinks", "file:/tmp/a\r,", "test"), -1);
+	assert_int_equal(config_set(cf, "alert_sinks", "syslog\v,stdout", "test"), -1);
+	config_free(cf);
+}
+
 static void test_file_and_overrides(void **state)
 {
 	struct config *cf = config_new();
@@ -198,6 +276,8 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults, setup),
 		cmocka_unit_test_setup(test_types, setup),
 		cmocka_unit_test_setup(test_bad_values, setup),
+		cmocka_unit_test_setup(test_sink_lists_with_spaces, setup),
+		cmocka_unit_test_setup(test_nul_and_control_bytes, setup),
 		cmocka_unit_test_setup(test_file_and_overrides, setup),
 		cmocka_unit_test_setup(test_sample_matches_table, setup),
 		cmocka_unit_test_setup(test_table_is_complete, setup),

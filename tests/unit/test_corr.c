@@ -601,9 +601,30 @@ static void test_count_only(void **state)
 	engine_free(e);
 }
 
+/*
+ * Issue 11, defect 10: a line that goes back in time must not count the
+ * failures "from the future" (an hour later) in its window; lines out of
+ * order by a few seconds (several processes logging) still count.
+ */
+static void test_window_going_back(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+
+	(void)state;
+	fail_probe(e, 12 * 3600, "A1A1A1A1A1", "u1@example.com");
+	fail_probe(e, 11 * 3600, "A2A2A2A2A2", "u2@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 0);
+	fail_probe(e, 13 * 3600, "A3A3A3A3A3", "u3@example.com");
+	fail_probe(e, 13 * 3600 - 2, "A4A4A4A4A4", "u4@example.com");
+	assert_int_equal(count_event(&got, "pipelining_suspected"), 1);
+	assert_int_equal(field_int(find_event(&got, "pipelining_suspected", 0), "count"), 2);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_window_going_back, teardown),
 		cmocka_unit_test_teardown(test_seed_scenario, teardown),
 		cmocka_unit_test_teardown(test_severity_of_refused_probes, teardown),
 		cmocka_unit_test_teardown(test_sender_rejected, teardown),

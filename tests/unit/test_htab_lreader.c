@@ -141,6 +141,29 @@ static void test_lreader_partial_and_overlong(void **state)
 	close(fd);
 }
 
+/* Issue 11, defect 10: an overlong unterminated last line is reported. */
+static void test_lreader_finish_overlong(void **state)
+{
+	char data[100];
+	int fd;
+	struct lreader *r;
+	const char *line;
+	size_t len;
+
+	(void)state;
+	memcpy(data, "ok\n", 3);
+	memset(data + 3, 'x', 97);
+	fd = pipe_with(data, 100);
+	r = lreader_create(fd, 32, 20);
+	assert_int_equal(lreader_next(r, &line, &len), LR_LINE);
+	assert_int_equal(lreader_next(r, &line, &len), LR_AGAIN);
+	assert_int_equal(lreader_finish(r, &line, &len), LR_OVERLONG);
+	assert_int_equal(lreader_offset(r), 100);
+	assert_int_equal(lreader_finish(r, &line, &len), LR_AGAIN);
+	lreader_free(r);
+	close(fd);
+}
+
 static void test_lreader_continues_after_growth(void **state)
 {
 	int fds[2];
@@ -194,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_htab_bounded),
 		cmocka_unit_test(test_lreader_lines),
 		cmocka_unit_test(test_lreader_partial_and_overlong),
+		cmocka_unit_test(test_lreader_finish_overlong),
 		cmocka_unit_test(test_lreader_continues_after_growth),
 		cmocka_unit_test(test_lreader_reset),
 	};

@@ -121,6 +121,8 @@ static void test_program_names(void **state)
 		"postfix/relay/smtp",
 		"postfix-out/smtp",
 		"postfix/lmtp",
+		"postfix-mx_2.a/submission/smtp",
+		"postfix/relay/smtp",
 	};
 	struct pflog_event ev;
 	char line[512];
@@ -145,6 +147,25 @@ static void test_program_names(void **state)
 			       &ev),
 			 PFLOG_FOREIGN);
 	assert_int_equal(parse("Nov 25 16:41:14 mx /usr/sbin/cron[7]: hello", &ev), PFLOG_FOREIGN);
+	/*
+	 * Issue 11, defect 4: look-alikes.  syslog_name is "postfix" or, for
+	 * a multi-instance, "postfix-NAME"; the tag is syslog_name/.../service.
+	 */
+	static const char *const lookalike[] = {
+		"notpostfix/smtp", "xpostfix-out/smtp", "postfixevil/smtp",  "postfix_evil/smtp",
+		"postfix-/smtp",   "postfix-a b/smtp",  "Postfix/smtp",      "postfix//smtp",
+		"postfix/smtp/",   "/postfix/smtp",     "evil/postfix/smtp", "postfix-x\x1b/smtp",
+	};
+	for (size_t i = 0; i < sizeof(lookalike) / sizeof(lookalike[0]); i++) {
+		snprintf(
+			line, sizeof(line),
+			"Nov 25 16:41:14 mx %s[7]: ABCDEF1234: to=<a@b>, relay=h[1.2.3.4]:25, "
+			"delay=1, delays=0/0/0/1, dsn=4.4.2, status=undeliverable (lost connection "
+			"with h[1.2.3.4] while sending RCPT TO)",
+			lookalike[i]);
+		if (parse(line, &ev) == PFLOG_EVENT)
+			fail_msg("'%s' taken as Postfix", lookalike[i]);
+	}
 	assert_int_equal(parse("Nov 25 16:41:14 mx kernel: postfix/smtp[1]: X", &ev),
 			 PFLOG_FOREIGN);
 	/* Postfix lines that are not events */
@@ -157,7 +178,10 @@ static void test_program_names(void **state)
 			 PFLOG_MALFORMED);
 }
 
-/* The service is after the last '/', wherever it falls; the pid has 1 to 9 digits. */
+/*
+ * The service is after the last '/', wherever it falls (in a name Postfix's
+ * syslog_name can give); the pid has 1 to 9 digits.
+ */
 static void test_service_and_pid_edges(void **state)
 {
 	static const struct {
@@ -165,21 +189,21 @@ static void test_service_and_pid_edges(void **state)
 		enum pflog_result want;
 	} cases[] = {
 		{ "postfix/smtp", "7", PFLOG_EVENT },
-		{ "a/b/c/d/e/f/g/smtp", "123", PFLOG_EVENT },
+		{ "postfix/b/c/d/e/f/g/smtp", "123", PFLOG_EVENT },
 		{ "postfix/smtp/x", "1", PFLOG_FOREIGN },
 		{ "postfix-long-syslog-name/smtp", "99999", PFLOG_EVENT },
 		{ "postfix/x/pickup", "5", PFLOG_IGNORED },
-		{ "x/abcdefgh/smtp", "5", PFLOG_EVENT },
-		{ "x/smtp/abcdefgh", "5", PFLOG_FOREIGN },
+		{ "postfix/abcdefgh/smtp", "5", PFLOG_EVENT },
+		{ "postfix/smtp/abcdefgh", "5", PFLOG_FOREIGN },
 		{ "/smtp", "5", PFLOG_FOREIGN },
 		{ "postfix/", "5", PFLOG_FOREIGN },
 		{ "smtp", "5", PFLOG_FOREIGN },
-		{ "p/smtp", "123456789", PFLOG_EVENT },
-		{ "p/smtp", "1234567890", PFLOG_MALFORMED },
-		{ "p/smtp", "12345678", PFLOG_EVENT },
-		{ "p/smtp", "", PFLOG_MALFORMED },
-		{ "p/smtp", "12a", PFLOG_MALFORMED },
-		{ "p/smtp", "1234567\xb1", PFLOG_MALFORMED },
+		{ "postfix/smtp", "123456789", PFLOG_EVENT },
+		{ "postfix/smtp", "1234567890", PFLOG_MALFORMED },
+		{ "postfix/smtp", "12345678", PFLOG_EVENT },
+		{ "postfix/smtp", "", PFLOG_MALFORMED },
+		{ "postfix/smtp", "12a", PFLOG_MALFORMED },
+		{ "postfix/smtp", "1234567\xb1", PFLOG_MALFORMED },
 	};
 	struct pflog_event ev;
 	char line[512];

@@ -128,12 +128,72 @@ static void test_cache_and_used(void **state)
 	pfclock_free(c);
 }
 
+/* Issue 11, defect 10: no February 29 in a common year, no February 30. */
+static void test_impossible_dates(void **state)
+{
+	static const char *const bad[] = {
+		"Feb 30 12:00:00",      "Feb 31 12:00:00",      "Apr 31 12:00:00",
+		"Feb 29 12:00:00",      "2027-02-29T12:00:00Z", "2026-02-30T12:00:00Z",
+		"2026-06-31T12:00:00Z", "2100-02-29T12:00:00Z",
+	};
+	struct pfclock *c = pfclock_create("UTC");
+	struct pftime t;
+	size_t used;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* 2026: neither 2025, 2026 nor 2027 has a February 29. */
+		pfclock_set_reference(c, T_2026_11_25);
+		if (pfclock_parse(c, bad[i], strlen(bad[i]), &t, &used) == 0)
+			fail_msg("'%s' accepted", bad[i]);
+	}
+	/* Leap years keep theirs: 2028 (nearest to March 2028), 2000, 2024. */
+	pfclock_set_reference(c, 1835481600L); /* 2028-03-01 */
+	assert_int_equal(stamp(c, "Feb 29 00:00:00"), 1835395200L);
+	assert_int_equal(stamp(c, "2000-02-29T00:00:00Z"), 951782400L);
+	assert_int_equal(stamp(c, "2024-02-29T00:00:00Z"), 1709164800L);
+	pfclock_free(c);
+}
+
+/* An offset with seconds (old local mean time) keeps the instant exact. */
+static void test_format_lmt(void **state)
+{
+	struct pftime t = { 1795624874, 0, 21208, 0 }; /* +05:53:28 */
+	struct pfclock *c = pfclock_create("UTC");
+	struct pfclock *lmt;
+	struct pftime u;
+	char buf[64];
+	size_t used;
+
+	(void)state;
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T22:34:14+05:53");
+	assert_int_equal(stamp(c, buf), 1795624874);
+	/*
+	 * Not writable back: in Kolkata's local mean time (+05:53:28) the
+	 * first seconds of year 0 would be written in year -1 (found by
+	 * fuzz_time).  With a whole-minute offset they are fine.
+	 */
+	lmt = pfclock_create("Asia/Kolkata");
+	if (pftime_zone_valid("Asia/Kolkata") == 0)
+		assert_int_equal(pfclock_parse(lmt, "0000-01-01T00:00:05", 19, &u, &used), -1);
+	pfclock_free(lmt);
+	assert_int_equal(stamp(c, "0000-01-01T00:00:05-05:00"), -62167201195L);
+	assert_int_equal(pfclock_parse(c, "9999-12-31T23:00:00-02:00", 25, &u, &used), 0);
+	t.utc_offset = -21208;
+	pftime_format(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T10:48:14-05:53");
+	assert_int_equal(stamp(c, buf), 1795624874);
+	pfclock_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_civil_round_trip), cmocka_unit_test(test_year_from_now),
 		cmocka_unit_test(test_new_year),         cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_format),           cmocka_unit_test(test_cache_and_used),
+		cmocka_unit_test(test_impossible_dates), cmocka_unit_test(test_format_lmt),
 	};
 
 	return cmocka_run_group_tests_name("pftime", tests, NULL, NULL);
