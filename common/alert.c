@@ -276,7 +276,8 @@ static const char *encode_string(struct alert_cache *c, const char *raw, size_t 
 		keep = 0;
 	}
 	if (clean) {
-		n = text_clean(raw, rlen, buf, sizeof(buf), 0, NULL);
+		/* DEL and C1 are not escaped by JSON: '?' (issue 11, defect 3). */
+		n = text_clean(raw, rlen, buf, sizeof(buf), TEXT_NO_DEL_C1, NULL);
 		t = buf;
 	}
 	/* Invalid until filled: the slot must never match half made. */
@@ -593,7 +594,7 @@ void alert_text_array(struct alert *a, const char *key, const char *const *texts
 	char buf[ALERT_FIELD_MAX];
 
 	for (size_t i = 0; i < n; i++) {
-		size_t len = text_clean(texts[i], lens[i], buf, sizeof(buf), 0, NULL);
+		size_t len = text_clean(texts[i], lens[i], buf, sizeof(buf), TEXT_NO_DEL_C1, NULL);
 
 		if (json_array_append_new(arr, json_checked(json_stringn_nocheck(buf, len))))
 			json_oom();
@@ -677,7 +678,7 @@ static void alert_fit(struct alert *a)
 
 			if (m->rank >= 0 && m->kind == M_STRING && m->tlen > sizeof(buf)) {
 				size_t n = text_clean(a->text + m->toff, m->tlen, buf, sizeof(buf),
-						      0, NULL);
+						      TEXT_NO_DEL_C1, NULL);
 
 				alert_string(a, a->cache->key[m->key].ptr, buf, n, 0, m->rank);
 			}

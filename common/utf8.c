@@ -77,6 +77,10 @@ size_t text_clean(const char *in, size_t len, char *out, size_t cap, int flags, 
 			    (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0))) {
 			src = "?";
 			outn = 1;
+		} else if ((flags & TEXT_NO_DEL_C1) &&
+			   (p[i] == 0x7F || (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0))) {
+			src = "?";
+			outn = 1;
 		}
 		if (o + outn > cap) {
 			if (cut)

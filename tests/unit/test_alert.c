@@ -68,6 +68,36 @@ static void test_hostile_text(void **state)
 	alert_free(a);
 }
 
+/*
+ * Issue 11, defect 3: JSON escapes C0 but lets DEL and the C1 controls
+ * (U+0080-U+009F) through raw, and a terminal or a syslog relay acts on
+ * them.  They never reach an alert raw: each becomes '?'.
+ */
+static void test_no_raw_del_or_c1(void **state)
+{
+	struct alert *a = alert_new("probe_failed", SEV_INFO, &when, "m\x7fta", 4);
+	static const char reason[] = "x\x7fy\xc2\x80z\xc2\x9b[31m\xc2\xa0ok";
+	const char *rows[] = { "a\xc2\x85"
+			       "b" };
+	size_t lens[] = { 4 }, len;
+	char *json;
+
+	(void)state;
+	alert_text(a, "reason", reason, sizeof(reason) - 1, 1);
+	alert_text_array(a, "recipients", rows, lens, 1, 1);
+	json = alert_render(a, &len);
+	assert_null(memchr(json, 0x7f, len));
+	for (size_t i = 0; i + 1 < len; i++)
+		assert_false((unsigned char)json[i] == 0xc2 && (unsigned char)json[i + 1] >= 0x80 &&
+			     (unsigned char)json[i + 1] < 0xa0);
+	assert_non_null(strstr(json, "\"host\":\"m?ta\""));
+	/* NBSP (U+00A0) is not a control: it stays. */
+	assert_non_null(strstr(json, "\"reason\":\"x?y?z?[31m\xc2\xa0ok\""));
+	assert_non_null(strstr(json, "\"recipients\":[\"a?b\"]"));
+	free(json);
+	alert_free(a);
+}
+
 static void test_field_cap(void **state)
 {
 	struct alert *a = alert_new("probe_failed", SEV_WARNING, &when, "mta", 3);
@@ -174,7 +204,7 @@ struct pair {
 static void pair_text(struct pair *p, const char *key, const char *text, size_t len)
 {
 	char buf[ALERT_FIELD_MAX];
-	size_t n = text_clean(text, len, buf, sizeof(buf), 0, NULL);
+	size_t n = text_clean(text, len, buf, sizeof(buf), TEXT_NO_DEL_C1, NULL);
 
 	alert_text(p->a, key, text, len, 2);
 	json_object_set_new(p->ref, key, json_stringn(buf, n));
@@ -189,7 +219,7 @@ static void pair_int(struct pair *p, const char *key, long long v)
 static void pair_start(struct pair *p, struct alert_cache *c, const char *host, size_t hlen)
 {
 	char buf[ALERT_FIELD_MAX], stamp[64];
-	size_t n = text_clean(host, hlen, buf, sizeof(buf), 0, NULL);
+	size_t n = text_clean(host, hlen, buf, sizeof(buf), TEXT_NO_DEL_C1, NULL);
 
 	p->a = alert_new_cached(c, "probe_failed", SEV_WARNING, &when, host, hlen);
 	p->ref = json_object();
@@ -275,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_budget_drops_by_rank),
 		cmocka_unit_test(test_budget_with_escapes),
 		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_no_raw_del_or_c1),
 		cmocka_unit_test(test_same_bytes_as_jansson),
 	};
 
