@@ -146,10 +146,15 @@ CHECK_O   = $(SAN_O)
 CHECK_OPT = $(SAN_FLAGS)
 endif
 
+# The fuzz harnesses are built too and run 30 s each (CHECK_FUZZ_SECONDS).
+CHECK_FUZZ_SECONDS ?= 30
+
 check: deps
 	@$(MAKE) --no-print-directory format-check
 	$(MAKE) O=$(CHECK_O) OPT="$(CHECK_OPT)" tests
-	VALGRIND=$(VALGRIND) tests/run-tests $(CHECK_O)
+	@$(MAKE) --no-print-directory fuzz-build
+	VALGRIND=$(VALGRIND) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_O) \
+		tests/run-tests $(CHECK_O)
 
 unit golden: deps
 	$(MAKE) O=$(SAN_O) OPT="$(SAN_FLAGS)" tests

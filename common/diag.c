@@ -81,7 +81,7 @@ const char *diag_last_fatal(void)
 	return diag_fatal_text;
 }
 
-static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
+PW_PRINTF(3, 0) static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 

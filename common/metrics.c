@@ -2,6 +2,7 @@
  * metrics - the Prometheus text format (see metrics.h).
  */
 #include "metrics.h"
+#include "diag.h"
 #include "relay.h"
 #include "utf8.h"
 #include "xmem.h"
@@ -23,7 +24,7 @@ struct out {
 	size_t len, cap;
 };
 
-static void put(struct out *o, const char *fmt, ...)
+PW_PRINTF(2, 3) static void put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
