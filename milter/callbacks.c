@@ -139,8 +139,11 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	if (host.count_session)
 		host.count_session(host.ctx);
 	host.tag_settings(host.ctx, &s->tag, s->tag_header, sizeof(s->tag_header));
-	/* Headers only to find a forged tag; without tagging, none at all. */
-	want |= s->tag ? 0 : SMFIP_NOHDRS;
+	/*
+	 * Headers, to find a forged tag: one the client sent is removed with
+	 * tagging off too (an operator who stops tagging still wants no
+	 * forgery through), and after a fault of ours.
+	 */
 	*pf1 = f1 & want;
 	/* Postfix talks to us: from now on a reject's two halves are joined. */
 	e = host.lock(host.ctx);
@@ -180,7 +183,10 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct session *s = milter_seam.getpriv(ctx);
 
-	if (s == NULL || s->broken)
+	if (s == NULL)
+		return SMFIS_CONTINUE;
+	s->forged = 0; /* counted per message, faults or not */
+	if (s->broken)
 		return SMFIS_CONTINUE;
 	session_reset_message(s);
 	if ((s->from = strip_angle(argv ? argv[0] : NULL)) == NULL)
@@ -300,7 +306,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	struct session *s = milter_seam.getpriv(ctx);
 
 	(void)value;
-	if (s && !s->broken && s->tag && name && strcasecmp(name, s->tag_header) == 0)
+	if (s && name && strcasecmp(name, s->tag_header) == 0)
 		s->forged++;
 	return SMFIS_CONTINUE;
 }
@@ -396,14 +402,17 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	struct session *s = milter_seam.getpriv(ctx);
 	char value[MILTER_TAG_MAX];
 
-	if (s == NULL || s->broken)
+	if (s == NULL)
 		return SMFIS_ACCEPT;
-	/* A tag the client sent is not ours: remove every copy (last first). */
+	/* A tag the client sent is not ours: remove every copy (last first), always. */
 	for (int i = s->forged; i > 0; i--)
 		if (milter_seam.chgheader(ctx, s->tag_header, i, NULL) != MI_SUCCESS) {
 			session_fault(s);
 			break;
 		}
+	s->forged = 0;
+	if (s->broken)
+		return SMFIS_ACCEPT;
 	if (s->tag && tag_value(s, value, sizeof(value)) &&
 	    milter_seam.addheader(ctx, s->tag_header, value) != MI_SUCCESS)
 		session_fault(s);

@@ -3,20 +3,19 @@
  *
  * It asks Postfix for rejected recipients too (SMFIP_RCPT_REJ) and for
  * nothing it does not use (no body, no unknown commands, no end of
- * headers; no headers unless it tags), and answers every step it takes
- * part in, so that Postfix never waits on TCP's delayed ACK for a reply
- * it was told not to expect.  A recipient refused as an unverified or undeliverable
- * address becomes, joined with the log's line for it, one
- * recipient_rejected alert with the session's client, HELO and sender;
- * a RCPT refused because the sender is ("Sender address rejected:" in
- * {rcpt_addr}) one sender_rejected alert.  Postfix tells a milter
- * nothing of a sender refused at MAIL (smtpd_delay_reject = no, a 5xx
- * verdict): that one comes from the log alone.  When Postfix accepts a
- * message whose sender's or recipients' latest probe failed, one tag
- * header names them; a header of that name sent by the client is removed
- * first.  It never rejects, delays or changes mail
- * otherwise, and on any fault of its own it accepts the message and
- * counts the fault.
+ * headers), and answers every step it takes part in, so that Postfix never
+ * waits on TCP's delayed ACK for a reply it was told not to expect.  A
+ * recipient refused as an unverified or undeliverable address becomes,
+ * joined with the log's line for it, one recipient_rejected alert with the
+ * session's client, HELO and sender; a RCPT refused because the sender is
+ * ("Sender address rejected:" in {rcpt_addr}) one sender_rejected alert.
+ * Postfix tells a milter nothing of a sender refused at MAIL
+ * (smtpd_delay_reject = no, a 5xx verdict): that one comes from the log
+ * alone.  When Postfix accepts a message whose sender's or recipients'
+ * latest probe failed, one tag header names them; a header of that name
+ * sent by the client is removed first, with tagging off and after a fault
+ * of ours too.  It never rejects, delays or changes mail otherwise, and on
+ * any fault of its own it accepts the message and counts the fault.
  */
 #ifndef PW_CALLBACKS_H
 #define PW_CALLBACKS_H

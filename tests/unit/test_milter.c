@@ -238,11 +238,15 @@ static void test_negotiation(void **state)
 				SMFIP_NR_HDR | SMFIP_NODATA),
 			 0);
 	session_end(&f);
-	/* Without tagging no headers at all; only what the MTA offers is taken. */
+	/*
+	 * Without tagging the headers still come (a forged tag is removed all
+	 * the same); only what the MTA offers is taken.
+	 */
 	tagging = 0;
 	callbacks_desc.xxfi_negotiate((SMFICTX *)(void *)&f, 0x1ff, SMFIP_NOHDRS | SMFIP_NOBODY, 0,
 				      0, &pf0, &pf1, &pf2, &pf3);
-	assert_int_equal(pf1, SMFIP_NOHDRS | SMFIP_NOBODY);
+	assert_int_equal(pf1, SMFIP_NOBODY);
+	assert_int_equal(pf0, SMFIF_ADDHDRS | SMFIF_CHGHDRS);
 	session_end(&f);
 }
 
@@ -514,6 +518,37 @@ static int fail_all(size_t size)
 	return 1;
 }
 
+/*
+ * Issue 11, defect 12: an operator who turns tagging off still wants no
+ * forged tag through, and a fault of ours (no memory) must not let one
+ * through either.
+ */
+static void test_forged_tag_removed_untagged_and_after_fault(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	tagging = 0;
+	session_start(&f, "client.example.org");
+	rcpt(&f, "fine@example.com", NULL);
+	callbacks_desc.xxfi_header((SMFICTX *)(void *)&f, "X-Probewatch-Verify", "forged");
+	callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f);
+	assert_int_equal(f.nremoved, 1);
+	assert_int_equal(f.nadded, 0);
+	session_end(&f);
+	tagging = 1;
+	memset(&f, 0, sizeof(f));
+	session_start(&f, "client.example.org");
+	xmem_set_fail_hook(fail_all);
+	assert_int_equal(rcpt(&f, "a@example.com", NULL), SMFIS_ACCEPT); /* the fault */
+	xmem_set_fail_hook(NULL);
+	callbacks_desc.xxfi_header((SMFICTX *)(void *)&f, "X-Probewatch-Verify", "forged");
+	assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_ACCEPT);
+	assert_int_equal(f.nremoved, 1);
+	assert_int_equal(f.nadded, 0);
+	session_end(&f);
+}
+
 static void test_fails_open(void **state)
 {
 	struct fake_ctx f = { 0 };
@@ -549,6 +584,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_tag_removed_untagged_and_after_fault,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_rcpt_joined_with_log, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_log_first_then_milter, setup, teardown),
