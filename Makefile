@@ -10,6 +10,7 @@
 #   make bench      throughput and memory against grep on a generated log;
 #                   the daemon's detection latency and CPU while following
 #   make format-check / make format
+#   make deb        the Debian package in build/deb/ (dpkg-buildpackage)
 #
 # Packages come from scripts/install-deps (Debian); pkg-config finds them.
 
@@ -36,7 +37,7 @@ TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
 .PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config \
-	install uninstall man
+	install uninstall man deb
 
 # Targets that need packages install them first, then build in a fresh make,
 # so that pkg-config is asked after the install.
@@ -217,6 +218,12 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/probewatch/probewatch.conf \
 			$(addprefix $(DESTDIR)$(SYSCONFDIR)/,$(INST_ETC)); \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/probewatch 2>/dev/null || true; fi
+
+# The Debian package (debian/): build/deb/probewatch.deb, rebuilt only
+# when a file changed; tests/pkg/run installs and purges it.
+deb: deps-build
+	@scripts/install-deps --deb
+	scripts/build-deb build/deb
 
 clean:
 	rm -rf build
