@@ -12,6 +12,7 @@
 #   make format-check / make format
 #   make fuzz       libFuzzer harnesses (clang) in tests/fuzz/, each for
 #                   FUZZ_SECONDS (default 60)
+#   make deb        the Debian package in build/deb/ (dpkg-buildpackage)
 #
 # Packages come from scripts/install-deps (Debian); pkg-config finds them.
 
@@ -42,7 +43,7 @@ TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 HEADERS   = $(wildcard common/*.h) $(wildcard tests/unit/*.h)
 
 .PHONY: all deps deps-build check unit golden demo bench format format-check clean programs tests sample-config \
-	install uninstall man fuzz fuzz-build
+	install uninstall man fuzz fuzz-build deb
 
 # Targets that need packages install them first, then build in a fresh make,
 # so that pkg-config is asked after the install.
@@ -271,6 +272,12 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/probewatch/probewatch.conf \
 			$(addprefix $(DESTDIR)$(SYSCONFDIR)/,$(INST_ETC)); \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/probewatch 2>/dev/null || true; fi
+
+# The Debian package (debian/): build/deb/probewatch.deb, rebuilt only
+# when a file changed; tests/pkg/run installs and purges it.
+deb: deps-build
+	@scripts/install-deps --deb
+	scripts/build-deb build/deb
 
 clean:
 	rm -rf build
