@@ -20,6 +20,7 @@
  */
 #include "alert.h"
 #include "diag.h"
+#include "htab.h"
 #include "utf8.h"
 #include "xmem.h"
 
@@ -209,42 +210,6 @@ void alert_cache_free(struct alert_cache *c)
 	free(c);
 }
 
-/* 64-bit words at a time: the texts are short and mostly ASCII. */
-static uint64_t text_hash(const char *p, size_t n)
-{
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		uint64_t w;
-
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n) {
-		/* The last 1 to 7 bytes without a variable-length copy. */
-		uint64_t w;
-
-		if (n >= 4) {
-			uint32_t lo, hi;
-
-			memcpy(&lo, p, 4);
-			memcpy(&hi, p + n - 4, 4);
-			w = (uint64_t)lo | (uint64_t)hi << 32;
-		} else {
-			w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
-			    (uint64_t)(unsigned char)p[n - 1] << 16;
-		}
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	/* Every bit into the low ones that pick the slot (MurmurHash3's finalizer). */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
-}
-
 /*
  * jansson's encoding of a string, from the cache or made now.  With clean,
  * raw is untrusted and goes through text_clean() first (a text seen
@@ -261,7 +226,7 @@ static const char *encode_string(struct alert_cache *c, const char *raw, size_t 
 	struct enc_slot *s;
 
 	if (rlen <= CACHE_RAW_MAX) {
-		h = text_hash(raw, rlen) ^ (uint64_t)clean;
+		h = htab_hash(raw, rlen) ^ (uint64_t)clean;
 		s = &c->slot[h & (c->nslots - 1)];
 		if (s->mem && s->hash == h && s->rlen == rlen && s->clean == clean &&
 		    memcmp(s->mem, raw, rlen) == 0) {

@@ -39,7 +39,7 @@ struct htab {
 };
 
 /* Keys are short (a host and a queue ID, an address): a word per step. */
-static uint64_t htab_hash(const char *key, size_t len)
+uint64_t htab_hash(const char *key, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL ^ len;
 

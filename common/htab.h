@@ -11,6 +11,7 @@
 #define PW_HTAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct htab;
@@ -41,5 +42,8 @@ void htab_walk_newest_first(const struct htab *h, htab_walk_fn fn, void *ctx);
 size_t htab_count(const struct htab *h);
 unsigned long htab_dropped(const struct htab *h);
 void htab_set_limit(struct htab *h, size_t max_entries);
+
+/* The table's hash of len bytes (word at a time, well mixed); also for other caches. */
+uint64_t htab_hash(const char *key, size_t len);
 
 #endif
