@@ -7,6 +7,7 @@
  */
 #include "diag.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,14 @@ void diag_init(const char *progname)
 	const char *slash = strrchr(progname, '/');
 
 	diag_prog = slash ? slash + 1 : progname;
+	/*
+	 * Standard input, output and error open, on /dev/null if need be: a
+	 * program started with one closed would otherwise get it back from the
+	 * next open(), and a log file would pass for standard input.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+			break;
 }
 
 /*

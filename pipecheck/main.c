@@ -7,6 +7,7 @@
  * status: 0 ok, 1 pipelining_broken, 2 usage or connection error, 3 the
  * other verdicts.
  */
+#include "diag.h"
 #include "pipecheck.h"
 
 #include <getopt.h>
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
 	int c, json = 0, status;
 	char *end;
 
+	diag_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
