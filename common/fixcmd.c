@@ -100,41 +100,34 @@ int fixcmd_verify_cache(FILE *fp, const struct fixcmd_opts *o)
 	return failed ? 1 : 0;
 }
 
-struct flagged {
-	const struct relay **v;
-	size_t n, cap;
-};
-
-static void collect(const struct relay *r, void *ctx)
+/* A relay the remediation is for: flagged for pipelining, or a 221 taken as the RCPT reply. */
+static int flagged(const struct relay *r)
 {
-	struct flagged *f = ctx;
-
-	if (!r->flagged && !r->pipelining_alerts && !r->suspect_successes)
-		return;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? 2 * f->cap : 8;
-		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
-	}
-	f->v[f->n++] = r;
+	return r->flagged || r->pipelining_alerts || r->suspect_successes;
 }
 
 int fixcmd_remediation(FILE *fp, const struct engine *e, const struct fixcmd_opts *o)
 {
-	struct flagged f = { 0 };
+	size_t nrelays, nflagged = 0;
+	const struct relay **relays;
 	struct vcache vc;
 	char err[1300];
 	int have_cache;
 
-	relay_walk(corr_relays(engine_corr(e)), collect, &f);
-	if (f.n == 0) {
+	relays = relay_table_list(corr_relays(engine_corr(e)), NULL, &nrelays);
+	for (size_t i = 0; i < nrelays; i++)
+		if (flagged(relays[i]))
+			relays[nflagged++] = relays[i];
+	if (nflagged == 0) {
 		fprintf(fp, "# no server was flagged for pipelining: nothing to fix\n");
+		free(relays);
 		return 0;
 	}
 	have_cache = vcache_read(&vc, o->confdir, o->map, err, sizeof(err)) == 0;
 	if (!have_cache)
 		fprintf(fp, "# the verify cache could not be read: %s\n", err);
-	for (size_t i = 0; i < f.n; i++) {
-		const struct relay *r = f.v[i];
+	for (size_t i = 0; i < nflagged; i++) {
+		const struct relay *r = relays[i];
 		struct fixplan p = { .host = r->host,
 				     .addr = r->addr,
 				     .port = r->port,
@@ -164,6 +157,6 @@ int fixcmd_remediation(FILE *fp, const struct engine *e, const struct fixcmd_opt
 	}
 	if (have_cache)
 		vcache_free(&vc);
-	free(f.v);
+	free(relays);
 	return 0;
 }

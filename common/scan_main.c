@@ -110,9 +110,20 @@ static void journal_overlong(void *ctx)
 	engine_count_overlong(ctx);
 }
 
+/* After the input: the reports asked for, on standard output. */
+static void print_reports(const struct scan *s, const struct engine *e,
+			  const struct fixcmd_opts *fo)
+{
+	if (s->summary)
+		summary_print(stdout, e, colour_wanted());
+	if (s->remediation)
+		fixcmd_remediation(stdout, e, fo);
+}
+
 /* --journal / --journal-file: the same engine over the journal's records. */
-static int scan_journal(struct scan *s, struct config *cf, char *const *files,
-			unsigned long long since, unsigned long long until, int extra_args)
+static int scan_journal(struct scan *s, struct config *cf, const struct fixcmd_opts *fo,
+			char *const *files, unsigned long long since, unsigned long long until,
+			int extra_args)
 {
 	char err[600];
 	struct journal *j;
@@ -138,10 +149,7 @@ static int scan_journal(struct scan *s, struct config *cf, char *const *files,
 	e = engine_create(cf, print_alert, s);
 	engine_count_only(e, s->summary);
 	journal_read(j, journal_line, journal_overlong, e, 0);
-	if (s->summary)
-		summary_print(stdout, e, colour_wanted());
-	if (s->remediation)
-		fixcmd_remediation(stdout, e, &(struct fixcmd_opts){ 0 });
+	print_reports(s, e, fo);
 	engine_free(e);
 	journal_close(j);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -454,7 +462,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (journal) {
-		rc = scan_journal(&s, cf, njfiles ? jfiles : NULL, since, until, optind < argc);
+		rc = scan_journal(&s, cf, &fo, njfiles ? jfiles : NULL, since, until,
+				  optind < argc);
 
 		free(jfiles);
 		config_free(cf);
@@ -507,10 +516,7 @@ int main(int argc, char **argv)
 		if (fds[i] > 0)
 			close(fds[i]);
 	}
-	if (s.summary)
-		summary_print(stdout, e, colour_wanted());
-	if (s.remediation)
-		fixcmd_remediation(stdout, e, &fo);
+	print_reports(&s, e, &fo);
 	if (html) {
 		char sources[1024] = "";
 		size_t at = 0;
