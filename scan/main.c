@@ -12,6 +12,7 @@
  * configuration problem (said on stderr).
  */
 #define _XOPEN_SOURCE 700 /* strptime */
+#include "cliconf.h"
 #include "config.h"
 #include "diag.h"
 #include "engine.h"
@@ -345,23 +346,19 @@ int main(int argc, char **argv)
 	char **jfiles = xcalloc((size_t)argc + 1, sizeof(char *));
 	unsigned long long since = 0, until = 0;
 	int rc;
-	const char *cfpath = NULL;
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
-	int noverrides = 0, print_settings = 0, problems = 0, ch;
+	struct cliconf cc;
+	int print_settings = 0, problems = 0, ch;
 	struct config *cf;
 	struct engine *e;
 	int *fds;
 	int nfiles;
 
 	diag_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+	cliconf_init(&cc, argc);
+	while ((ch = getopt_long(argc, argv, CLICONF_OPTS "h", longopts, NULL)) != -1) {
+		if (cliconf_option(&cc, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'c':
-			cfpath = optarg;
-			break;
-		case 'o':
-			overrides[noverrides++] = optarg;
-			break;
 		case 'S':
 			s.summary = 1;
 			break;
@@ -422,13 +419,12 @@ int main(int argc, char **argv)
 	}
 	if (0) {
 	args_done:
-		free(overrides);
+		cliconf_free(&cc);
 		free(jfiles);
 		return rc;
 	}
-	cf = config_new();
-	problems = config_load(cf, &cfpath, overrides, noverrides);
-	free(overrides);
+	cf = cliconf_load(&cc, &problems);
+	cliconf_free(&cc);
 	if (problems) {
 		msg_error("%d configuration problem%s", problems, problems > 1 ? "s" : "");
 		config_free(cf);
