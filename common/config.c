@@ -423,7 +423,7 @@ int config_load_file(struct config *cf, const char *path)
 	int problems;
 
 	if (fp == NULL) {
-		msg_error("cannot open configuration file %s: %s", path, strerror(errno));
+		msg_error("cannot open configuration file %s: %m", path);
 		return 1;
 	}
 	problems = config_load_stream(cf, fp, path);
@@ -472,7 +472,7 @@ int config_load_stream(struct config *cf, FILE *fp, const char *path)
 			problems++;
 	}
 	if (ferror(fp)) {
-		msg_error("error reading %s: %s", path, strerror(errno));
+		msg_error("error reading %s: %m", path);
 		problems++;
 	}
 	free(buf);

@@ -119,7 +119,7 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 					       config_str(cf, CF_STATE_FILE));
 	rt->stop_pipe[0] = rt->stop_pipe[1] = -1;
 	if (pipe(rt->stop_pipe) < 0)
-		msg_fatal("pipe: %s", strerror(errno));
+		msg_fatal("pipe: %m");
 	rt->started = time(NULL);
 	return rt;
 }
@@ -195,7 +195,7 @@ static void write_metrics_file(struct runtime *rt)
 		return;
 	text = runtime_metrics(rt, &len);
 	if (metrics_write_file(path, text, len) < 0)
-		msg_warn("cannot write metrics_file %s: %s", path, strerror(errno));
+		msg_warn("cannot write metrics_file %s: %m", path);
 	free(text);
 }
 
@@ -256,8 +256,7 @@ static void journal_thread(struct runtime *rt)
 		size_t n = journal_read(j, on_line, on_overlong, rt, JOURNAL_BATCH);
 
 		if (n > 0 && journal_cursor_save(state, journal_cursor(j)) < 0)
-			msg_warn("cannot save the journal cursor in %s: %s", state,
-				 strerror(errno));
+			msg_warn("cannot save the journal cursor in %s: %m", state);
 		pthread_mutex_lock(&rt->lock);
 		engine_tick(rt->engine, time(NULL));
 		pthread_mutex_unlock(&rt->lock);
@@ -474,7 +473,7 @@ void runtime_stop(struct runtime *rt)
 {
 	rt->stopping = 1;
 	if (write(rt->stop_pipe[1], "x", 1) < 0)
-		msg_warn("cannot wake the log thread: %s", strerror(errno));
+		msg_warn("cannot wake the log thread: %m");
 	if (rt->threads >= 3)
 		pthread_join(rt->signal_thread, NULL);
 	if (rt->threads >= 2)

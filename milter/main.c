@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
-			msg_fatal("cannot become a daemon: %s", strerror(errno));
+			msg_fatal("cannot become a daemon: %m");
 		diag_use_syslog(config_str(cf, CF_SYSLOG_IDENT),
 				(int)config_num(cf, CF_SYSLOG_FACILITY));
 	}

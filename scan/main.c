@@ -154,7 +154,7 @@ static int scan_journal(struct scan *s, struct config *cf, const struct fixcmd_o
 	engine_free(e);
 	journal_close(j);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		msg_error("error writing to standard output: %s", strerror(errno));
+		msg_error("error writing to standard output: %m");
 		return 2;
 	}
 	return 0;
@@ -229,7 +229,7 @@ static int scan_windows(struct engine *e, int fd)
 		if (m == MAP_FAILED) {
 			if (start == 0 && !skipping)
 				return 0;
-			msg_fatal("cannot map the input: %s", strerror(errno));
+			msg_fatal("cannot map the input: %m");
 		}
 		scan_window_len = len;
 		scan_window = m;
@@ -310,7 +310,7 @@ static void scan_fd(struct engine *e, int fd)
 		else if (st == LR_OVERLONG)
 			engine_count_overlong(e);
 		else
-			msg_fatal("read error: %s", strerror(errno));
+			msg_fatal("read error: %m");
 	}
 	st = lreader_finish(r, &line, &len);
 	if (st == LR_LINE)
@@ -475,7 +475,7 @@ int main(int argc, char **argv)
 		if (strcmp(path, "-") == 0) {
 			fds[i] = 0;
 		} else if ((fds[i] = open(path, O_RDONLY)) < 0) {
-			msg_error("cannot open %s: %s", path, strerror(errno));
+			msg_error("cannot open %s: %m", path);
 			for (int j = 0; j < i; j++)
 				if (fds[j] > 0)
 					close(fds[j]);
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
 	FILE *html = NULL;
 
 	if (s.html && (html = fopen(s.html, "w")) == NULL) {
-		msg_error("cannot write %s: %s", s.html, strerror(errno));
+		msg_error("cannot write %s: %m", s.html);
 		for (int i = 0; i < nfiles; i++)
 			if (fds[i] > 0)
 				close(fds[i]);
@@ -522,7 +522,7 @@ int main(int argc, char **argv)
 					       i ? ", " : "", argv[optind + i]);
 		html_report(html, e, nfiles ? sources : "standard input");
 		if (fclose(html) == EOF) {
-			msg_error("error writing %s: %s", s.html, strerror(errno));
+			msg_error("error writing %s: %m", s.html);
 			engine_free(e);
 			free(fds);
 			config_free(cf);
@@ -533,7 +533,7 @@ int main(int argc, char **argv)
 	free(fds);
 	config_free(cf);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		msg_error("error writing to standard output: %s", strerror(errno));
+		msg_error("error writing to standard output: %m");
 		return 2;
 	}
 	return 0;
