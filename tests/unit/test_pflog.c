@@ -179,6 +179,77 @@ static void test_program_names(void **state)
 }
 
 /*
+ * Every service Postfix logs under is recognised, by the fast path or the
+ * rest of the table alike, and means what it should: a delivery line is
+ * an event from the delivery agents and the queue manager and ignored
+ * from the others.  Near misses of each name are other programs.
+ */
+static void test_every_service(void **state)
+{
+	static const char *const event[] = { "smtp",  "lmtp",  "qmgr",    "oqmgr",   "error",
+					     "retry", "local", "virtual", "discard", "pipe" };
+	static const char *const ignored[] = {
+		"smtpd",     "pickup",         "bounce",    "defer",      "trace",    "cleanup",
+		"verify",    "postscreen",     "dnsblog",   "tlsproxy",   "anvil",    "scache",
+		"master",    "postfix-script", "postlogd",  "postdrop",   "sendmail", "postqueue",
+		"postsuper", "tlsmgr",         "proxymap",  "proxywrite", "showq",    "flush",
+		"spawn",     "postmap",        "postalias", "policy-spf", "postconf",
+	};
+	const char *const *lists[] = { event, ignored };
+	const size_t counts[] = { sizeof(event) / sizeof(event[0]),
+				  sizeof(ignored) / sizeof(ignored[0]) };
+	struct pflog_event ev;
+	char line[512], name[64];
+
+	(void)state;
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l]; i++) {
+			const char *svc = lists[l][i];
+			size_t n = strlen(svc);
+
+			snprintf(line, sizeof(line),
+				 "Nov 25 16:41:14 mx postfix/%s[7]: ABCDEF1234: to=<a@b>, "
+				 "relay=h[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=2.1.5, "
+				 "status=deliverable (250 Ok)",
+				 svc);
+			if (parse(line, &ev) != (l == 0 ? PFLOG_EVENT : PFLOG_IGNORED))
+				fail_msg("postfix/%s: %s", svc,
+					 l == 0 ? "no event" : "not ignored");
+			/* Look-alikes: one letter more, less, changed, or capitalised. */
+			for (int k = 0; k < 5; k++) {
+				int is_name = 0;
+
+				if (k == 0)
+					snprintf(name, sizeof(name), "%sx", svc);
+				else if (k == 1)
+					snprintf(name, sizeof(name), "%.*s", (int)n - 1, svc);
+				else if (k == 2)
+					snprintf(name, sizeof(name), "x%s", svc);
+				else
+					snprintf(name, sizeof(name), "%s", svc);
+				if (k == 3)
+					name[0] = (char)(name[0] - 'a' + 'A');
+				if (k == 4)
+					name[n - 1] =
+						name[n - 1] == 'z' ? 'y' : (char)(name[n - 1] + 1);
+				for (int m = 0; m < 2; m++)
+					for (size_t j = 0; j < counts[m]; j++)
+						is_name |= strcmp(name, lists[m][j]) == 0;
+				if (is_name || *name == 0)
+					continue;
+				snprintf(line, sizeof(line),
+					 "Nov 25 16:41:14 mx postfix/%s[7]: ABCDEF1234: to=<a@b>, "
+					 "relay=h[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=2.1.5, "
+					 "status=deliverable (250 Ok)",
+					 name);
+				if (parse(line, &ev) != PFLOG_FOREIGN)
+					fail_msg("postfix/%s taken as a Postfix service", name);
+			}
+		}
+	}
+}
+
+/*
  * The service is after the last '/', wherever it falls (in a name Postfix's
  * syslog_name can give); the pid has 1 to 9 digits.
  */
@@ -600,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_seed_status_line),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_program_names),
+		cmocka_unit_test(test_every_service),
 		cmocka_unit_test(test_service_and_pid_edges),
 		cmocka_unit_test(test_queue_events),
 		cmocka_unit_test(test_delivery_variants),
