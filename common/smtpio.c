@@ -134,8 +134,9 @@ struct smtpio *smtpio_connect(const char *host, int port, double timeout, char *
 			continue;
 		}
 		if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
-			snprintf(err, errsize, "connect to %s port %d: %s", c->peer, port,
-				 strerror(soerr ? soerr : errno));
+			if (soerr)
+				errno = soerr;
+			diag_format(err, errsize, "connect to %s port %d: %m", c->peer, port);
 			*st = SMTPIO_ERROR;
 			close(fd);
 			continue;

@@ -105,7 +105,8 @@ static int remove_stale_socket(const char *path)
 		return -1;
 	}
 	if (err != ECONNREFUSED) {
-		msg_error("cannot tell whether %s is in use: %s", path, strerror(err));
+		errno = err;
+		msg_error("cannot tell whether %s is in use: %m", path);
 		return -1;
 	}
 	if (unlink(path) < 0) {
