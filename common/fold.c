@@ -35,21 +35,63 @@ static const char *const fold_event_names[FOLD_EVENTS] = {
 	"sender_rejected",
 };
 
+/* One member's value as jansson encoded it in the alert; buffers are reused. */
+struct fold_enc {
+	char *p;
+	size_t len, cap;
+	int set;
+};
+
 /* One folded alert's particulars, for the first and the last. */
 struct fold_side {
-	char *to, *from, *queueid, *seen;
+	struct fold_enc to, from, queueid, seen;
+};
+
+/* What fold reads of an alert, in the order of part_names. */
+enum {
+	P_HOST,
+	P_RELAY_HOST,
+	P_RELAY_IP,
+	P_RELAY_PORT,
+	P_CLASS,
+	P_STAGE,
+	P_KEY_END, /* the parts above make the key, with the event and the reason's shape */
+	P_REASON = P_KEY_END,
+	P_TO,
+	P_FROM,
+	P_QUEUEID,
+	P_TIME,
+	P_COUNT
+};
+
+static const char *const part_names[P_COUNT] = {
+	"host",
+	"postfix_relay_hostname",
+	"postfix_relay_ip",
+	"postfix_relay_port",
+	"failure_class",
+	"smtp_stage",
+	"reason",
+	"postfix_to",
+	"postfix_from",
+	"postfix_queueid",
+	"@timestamp",
+};
+
+struct fold_view {
+	const char *enc[P_COUNT]; /* NULL: absent */
+	size_t len[P_COUNT];
 };
 
 struct fold_key {
 	int used;
 	uint64_t hash;
-	char *id; /* the key's key_parts, each with its length before it */
+	char *id; /* the key's parts, each with its length before it */
 	size_t idlen;
 	enum fold_event ev;
 	int overflow;
-	/* for the alerts: as the first alert of the key had them */
-	char *host, *relay_host, *relay_ip, *cls, *stage, *reason;
-	long long relay_port; /* 0: none */
+	/* as the first alert of the key had them: host, relay, class, stage, reason */
+	struct fold_enc part[P_KEY_END + 1];
 	time_t start;         /* of the window */
 	unsigned long count;  /* alerts in the window */
 	unsigned long folded; /* of those, folded */
@@ -105,26 +147,44 @@ struct fold *fold_create(unsigned threshold, long window, fold_emit_fn emit, voi
 	return f;
 }
 
-static void side_clear(struct fold_side *s)
+static void enc_set(struct fold_enc *e, const char *p, size_t len)
 {
-	free(s->to);
-	free(s->from);
-	free(s->queueid);
-	free(s->seen);
-	memset(s, 0, sizeof(*s));
+	if (p == NULL) {
+		e->set = 0;
+		return;
+	}
+	if (e->cap < len + 1) {
+		e->cap = len + 64;
+		free(e->p);
+		e->p = xmalloc(e->cap);
+	}
+	memcpy(e->p, p, len);
+	e->p[len] = 0;
+	e->len = len;
+	e->set = 1;
+}
+
+static void enc_free(struct fold_enc *e)
+{
+	free(e->p);
+	memset(e, 0, sizeof(*e));
+}
+
+static void side_free(struct fold_side *s)
+{
+	enc_free(&s->to);
+	enc_free(&s->from);
+	enc_free(&s->queueid);
+	enc_free(&s->seen);
 }
 
 static void key_clear(struct fold_key *k)
 {
 	free(k->id);
-	free(k->host);
-	free(k->relay_host);
-	free(k->relay_ip);
-	free(k->cls);
-	free(k->stage);
-	free(k->reason);
-	side_clear(&k->first);
-	side_clear(&k->last);
+	for (size_t i = 0; i <= P_KEY_END; i++)
+		enc_free(&k->part[i]);
+	side_free(&k->first);
+	side_free(&k->last);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -146,27 +206,6 @@ void fold_configure(struct fold *f, unsigned threshold, long window)
 	pthread_mutex_unlock(&f->lock);
 }
 
-/* A string member, or NULL (absent, null, not a string). */
-static const char *member(json_t *o, const char *name, size_t *len)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (!json_is_string(v)) {
-		*len = 0;
-		return NULL;
-	}
-	*len = json_string_length(v);
-	return json_string_value(v);
-}
-
-static char *dup_member(json_t *o, const char *name)
-{
-	size_t len;
-	const char *s = member(o, name, &len);
-
-	return s ? xmemdup(s, len) : NULL;
-}
-
 /* One part of a key: its length, then its bytes (so no two keys run together). */
 static void id_part(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
@@ -179,6 +218,25 @@ static void id_part(char **buf, size_t *len, size_t *cap, const char *s, size_t 
 	if (n)
 		memcpy(*buf + *len, s, n);
 	*len += n;
+}
+
+/* The members fold reads, in one pass over the alert. */
+static void view_of(const struct alert *a, struct fold_view *v)
+{
+	size_t n = alert_members(a), len;
+	const char *key, *enc;
+
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		if (!alert_member_at(a, i, &key, &enc, &len))
+			continue;
+		for (int p = 0; p < P_COUNT; p++)
+			if (key[0] == part_names[p][0] && strcmp(key, part_names[p]) == 0) {
+				v->enc[p] = enc;
+				v->len[p] = len;
+				break;
+			}
+	}
 }
 
 /*
@@ -207,19 +265,32 @@ static int key_match(const struct fold_key *k, uint64_t h, const char *id, size_
 	return k->used && k->hash == h && k->idlen == len && memcmp(k->id, id, len) == 0;
 }
 
-static void side_set(struct fold_side *s, json_t *o)
+static void side_set(struct fold_side *s, const struct fold_view *v)
 {
-	side_clear(s);
-	s->to = dup_member(o, "postfix_to");
-	s->from = dup_member(o, "postfix_from");
-	s->queueid = dup_member(o, "postfix_queueid");
-	s->seen = dup_member(o, "@timestamp");
+	enc_set(&s->to, v->enc[P_TO], v->len[P_TO]);
+	enc_set(&s->from, v->enc[P_FROM], v->len[P_FROM]);
+	enc_set(&s->queueid, v->enc[P_QUEUEID], v->len[P_QUEUEID]);
+	enc_set(&s->seen, v->enc[P_TIME], v->len[P_TIME]);
 }
 
-static void text_member(struct alert *a, const char *name, const char *s, int rank)
+/*
+ * A value back from its encoding into a new alert: a string goes through
+ * alert_text() as any untrusted text, a number stays a number, a null a
+ * null; nothing when the alert did not have it.
+ */
+static void enc_member(struct alert *a, const char *name, const struct fold_enc *e, int rank)
 {
-	if (s)
-		alert_text(a, name, s, strlen(s), rank);
+	json_t *v;
+
+	if (!e->set || (v = json_loadb(e->p, e->len, JSON_DECODE_ANY, NULL)) == NULL)
+		return;
+	if (json_is_string(v))
+		alert_text(a, name, json_string_value(v), json_string_length(v), rank);
+	else if (json_is_integer(v))
+		alert_int(a, name, (long long)json_integer_value(v), rank);
+	else if (json_is_null(v))
+		alert_set_null(a, name, rank);
+	json_decref(v);
 }
 
 /* The fields that name a key, in the notice and the summary. */
@@ -227,23 +298,27 @@ static struct alert *key_alert(const struct fold *f, const struct fold_key *k, c
 			       enum alert_severity sev)
 {
 	struct pftime now;
-	const char *host = k->host ? k->host : "";
+	const char *host = "";
+	size_t hlen = 0;
+	json_t *h = NULL;
 	struct alert *a;
 
 	pftime_now(&now);
-	a = alert_new(event, sev, &now, host, strlen(host));
+	if (k->part[P_HOST].set &&
+	    (h = json_loadb(k->part[P_HOST].p, k->part[P_HOST].len, JSON_DECODE_ANY, NULL)) &&
+	    json_is_string(h)) {
+		host = json_string_value(h);
+		hlen = json_string_length(h);
+	}
+	a = alert_new(event, sev, &now, host, hlen);
+	json_decref(h);
 	alert_literal(a, "folded_event", fold_event_names[k->ev], KEEP);
 	if (k->overflow) {
 		alert_bool(a, "key_overflow", 1, KEEP);
 	} else {
-		text_member(a, "postfix_relay_hostname", k->relay_host, KEEP);
-		text_member(a, "postfix_relay_ip", k->relay_ip, KEEP);
-		if (k->relay_port > 0)
-			alert_int(a, "postfix_relay_port", k->relay_port, KEEP);
-		text_member(a, "failure_class", k->cls, KEEP);
-		if (k->stage)
-			text_member(a, "smtp_stage", k->stage, KEEP);
-		text_member(a, "reason", k->reason, R_REASON);
+		for (int p = P_RELAY_HOST; p <= P_STAGE; p++)
+			enc_member(a, part_names[p], &k->part[p], KEEP);
+		enc_member(a, "reason", &k->part[P_REASON], R_REASON);
 	}
 	alert_int(a, "threshold", f->threshold, KEEP);
 	alert_int(a, "window_seconds", f->window, KEEP);
@@ -264,15 +339,15 @@ static void summary(struct fold *f, struct fold_key *k, int still, struct fold_o
 
 	alert_int(a, "folded", (long long)k->folded, KEEP);
 	alert_int(a, "alerts", (long long)k->count, KEEP);
-	text_member(a, "first_seen", k->first.seen, KEEP);
-	text_member(a, "last_seen", k->last.seen, KEEP);
+	enc_member(a, "first_seen", &k->first.seen, KEEP);
+	enc_member(a, "last_seen", &k->last.seen, KEEP);
 	alert_bool(a, "still_folding", still, KEEP);
-	text_member(a, "first_postfix_to", k->first.to, R_TO);
-	text_member(a, "last_postfix_to", k->last.to, R_TO);
-	text_member(a, "first_postfix_from", k->first.from, R_FROM);
-	text_member(a, "last_postfix_from", k->last.from, R_FROM);
-	text_member(a, "first_postfix_queueid", k->first.queueid, R_QUEUEID);
-	text_member(a, "last_postfix_queueid", k->last.queueid, R_QUEUEID);
+	enc_member(a, "first_postfix_to", &k->first.to, R_TO);
+	enc_member(a, "last_postfix_to", &k->last.to, R_TO);
+	enc_member(a, "first_postfix_from", &k->first.from, R_FROM);
+	enc_member(a, "last_postfix_from", &k->last.from, R_FROM);
+	enc_member(a, "first_postfix_queueid", &k->first.queueid, R_QUEUEID);
+	enc_member(a, "last_postfix_queueid", &k->last.queueid, R_QUEUEID);
 	f->st.summaries++;
 	f->st.pending -= k->folded;
 	out_add(out, n, a);
@@ -296,45 +371,32 @@ static struct fold_key *key_slot(struct fold *f, enum fold_event ev, int *overfl
 	return &f->key[FOLD_KEYS_MAX + ev];
 }
 
-static void key_fill(struct fold_key *k, json_t *o, enum fold_event ev, int overflow, uint64_t h,
-		     const char *id, size_t idlen, time_t now)
+static void key_fill(struct fold_key *k, const struct fold_view *v, enum fold_event ev,
+		     int overflow, uint64_t h, const char *id, size_t idlen, time_t now)
 {
-	json_t *port;
-
 	k->used = 1;
 	k->hash = h;
 	k->id = xmemdup(id, idlen);
 	k->idlen = idlen;
 	k->ev = ev;
 	k->overflow = overflow;
-	k->host = dup_member(o, "host");
-	if (!overflow) {
-		k->relay_host = dup_member(o, "postfix_relay_hostname");
-		k->relay_ip = dup_member(o, "postfix_relay_ip");
-		port = json_object_get(o, "postfix_relay_port");
-		k->relay_port = json_is_integer(port) ? (long long)json_integer_value(port) : 0;
-		k->cls = dup_member(o, "failure_class");
-		k->stage = dup_member(o, "smtp_stage");
-		k->reason = dup_member(o, "reason");
-	}
+	for (int p = 0; p <= P_KEY_END; p++)
+		if (p == P_HOST || !overflow)
+			enc_set(&k->part[p], v->enc[p], v->len[p]);
 	k->start = now;
 }
 
-/* The string key_parts of a key, after the event; then the port, then the reason's shape. */
-static const char *const key_parts[] = { "host", "postfix_relay_hostname", "postfix_relay_ip",
-					 "failure_class", "smtp_stage" };
-
-enum fold_verdict fold_alert(struct fold *f, const char *event, enum alert_severity sev,
-			     const char *json, size_t len, time_t now)
+enum fold_verdict fold_alert(struct fold *f, const struct alert *a, time_t now)
 {
+	const char *event = alert_event(a);
+	enum alert_severity sev = alert_severity(a);
 	int ev = event_index(event), overflow = 0;
-	json_t *o;
-	char *id = NULL, *shape;
+	struct fold_view v;
+	char small[1024], *id = NULL, *shape = small;
 	size_t idlen = 0, idcap = 0, n;
-	const char *s;
 	uint64_t h;
 	struct fold_key *k = NULL;
-	enum fold_verdict v = FOLD_PASS;
+	enum fold_verdict verdict = FOLD_PASS;
 	struct fold_out out[1];
 	size_t nout = 0;
 	unsigned threshold;
@@ -347,25 +409,17 @@ enum fold_verdict fold_alert(struct fold *f, const char *event, enum alert_sever
 	pthread_mutex_unlock(&f->lock);
 	if (threshold == 0)
 		return FOLD_PASS;
-	/* Not ours (it cannot be): sent as it is. */
-	if ((o = json_loadb(json, len, 0, NULL)) == NULL)
-		return FOLD_PASS;
+	view_of(a, &v);
 	id_part(&id, &idlen, &idcap, event, strlen(event));
-	for (size_t i = 0; i < sizeof(key_parts) / sizeof(key_parts[0]); i++) {
-		s = member(o, key_parts[i], &n);
-		id_part(&id, &idlen, &idcap, s ? s : "", s ? n : 0);
-	}
-	{
-		json_t *port = json_object_get(o, "postfix_relay_port");
-		long long p = json_is_integer(port) ? (long long)json_integer_value(port) : 0;
-
-		id_part(&id, &idlen, &idcap, (const char *)&p, sizeof(p));
-	}
-	s = member(o, "reason", &n);
-	shape = xmalloc(n + 1);
-	n = s ? reason_shape(s, n, shape) : 0;
+	for (int p = 0; p < P_KEY_END; p++)
+		id_part(&id, &idlen, &idcap, v.enc[p], v.len[p]);
+	n = v.len[P_REASON];
+	if (n > sizeof(small))
+		shape = xmalloc(n);
+	n = n ? reason_shape(v.enc[P_REASON], n, shape) : 0;
 	id_part(&id, &idlen, &idcap, shape, n);
-	free(shape);
+	if (shape != small)
+		free(shape);
 	h = htab_hash(id, idlen);
 
 	pthread_mutex_lock(&f->lock);
@@ -375,34 +429,31 @@ enum fold_verdict fold_alert(struct fold *f, const char *event, enum alert_sever
 	if (k == NULL) {
 		k = key_slot(f, (enum fold_event)ev, &overflow);
 		if (!k->used)
-			key_fill(k, o, (enum fold_event)ev, overflow, h, id, idlen, now);
+			key_fill(k, &v, (enum fold_event)ev, overflow, h, id, idlen, now);
 	}
 	if (k->overflow)
 		f->st.overflows++;
 	k->count++;
 	if (k->hot || k->count > f->threshold) {
-		v = FOLD_FOLDED;
+		verdict = FOLD_FOLDED;
 		/* The summary is as severe as the worst alert it stands for. */
 		if (++k->folded == 1 || sev > k->sev)
 			k->sev = sev;
 		f->st.folded[ev]++;
 		f->st.pending++;
 		if (k->folded == 1)
-			side_set(&k->first, o);
-		side_set(&k->last, o);
+			side_set(&k->first, &v);
+		side_set(&k->last, &v);
 		if (!k->hot && k->folded == 1) {
 			/* Say at once that this key folds from now on. */
-			struct alert *a = key_alert(f, k, "alerts_folding", sev);
-
 			f->st.notices++;
-			out_add(out, &nout, a);
+			out_add(out, &nout, key_alert(f, k, "alerts_folding", sev));
 		}
 	}
 	pthread_mutex_unlock(&f->lock);
 	emit_all(f, out, nout);
-	json_decref(o);
 	free(id);
-	return v;
+	return verdict;
 }
 
 /* End the windows that are over (all with flush); emits outside the lock. */
@@ -429,8 +480,10 @@ static void fold_end(struct fold *f, time_t now, int flush)
 			k->hot = 1;
 			k->start = now;
 			k->count = k->folded = 0;
-			side_clear(&k->first);
-			side_clear(&k->last);
+			k->first.to.set = k->first.from.set = 0;
+			k->first.queueid.set = k->first.seen.set = 0;
+			k->last.to.set = k->last.from.set = 0;
+			k->last.queueid.set = k->last.seen.set = 0;
 		} else {
 			key_clear(k);
 		}

@@ -79,9 +79,11 @@ void fold_free(struct fold *f);
 /* New settings (SIGUSR1); threshold 0 sends what is pending at the next tick. */
 void fold_configure(struct fold *f, unsigned threshold, long window);
 
-/* One rendered alert of the event named; the caller keeps json. */
-enum fold_verdict fold_alert(struct fold *f, const char *event, enum alert_severity sev,
-			     const char *json, size_t len, time_t now);
+/*
+ * One alert, after alert_json (the members the budget dropped are not
+ * read); the caller keeps it, and sends it only on FOLD_PASS.
+ */
+enum fold_verdict fold_alert(struct fold *f, const struct alert *a, time_t now);
 /* Whether alerts of this event can ever fold (the others always pass). */
 int fold_event_folds(const char *event);
 /* End the windows that are over: their summaries. */

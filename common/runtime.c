@@ -106,7 +106,7 @@ static void runtime_alert(void *ctx, struct alert *a)
 		alertq_push_reserved(rt->queue, json, len, alert_severity(a));
 		return;
 	}
-	if (fold_alert(rt->fold, event, alert_severity(a), json, len, mono_now()) == FOLD_FOLDED) {
+	if (fold_alert(rt->fold, a, mono_now()) == FOLD_FOLDED) {
 		free(json);
 		return;
 	}
