@@ -491,6 +491,37 @@ static void test_hostile(void **state)
 	fold_free(f);
 }
 
+/*
+ * Fields as long as an alert that fits can carry them, nine of them in a
+ * summary: it stays within budget, the least needed dropped first.
+ */
+static void test_budget(void **state)
+{
+	struct out o = { 0 };
+	struct fold *f = fold_create(1, 60, take, &o);
+	struct fake x = PF;
+	char text[201];
+	json_t *s;
+	(void)state;
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = 0;
+	x.to = x.from = x.qid = x.reason = x.relay = x.host = text;
+	fold_feed(f, &x, SEV_WARNING, 0);
+	fold_feed(f, &x, SEV_WARNING, 0);
+	fold_feed(f, &x, SEV_WARNING, 0);
+	fold_flush(f); /* take() checks every alert against ALERT_BUDGET */
+	s = out_find(&o, "alerts_folded", 0);
+	assert_non_null(s);
+	assert_true(json_is_true(json_object_get(s, "truncated")));
+	assert_int_equal(field_int(s, "folded"), 2);
+	assert_non_null(json_object_get(s, "folded_event"));
+	assert_non_null(json_object_get(s, "postfix_relay_hostname"));
+	assert_null(json_object_get(s, "first_postfix_queueid")); /* dropped first */
+	out_clear(&o);
+	fold_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,7 +529,7 @@ int main(void)
 		cmocka_unit_test(test_keys),           cmocka_unit_test(test_never_folded),
 		cmocka_unit_test(test_flush),          cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_threshold_zero), cmocka_unit_test(test_severity),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile),        cmocka_unit_test(test_budget),
 	};
 
 	alert_init();
