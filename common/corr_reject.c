@@ -37,9 +37,10 @@ static struct pf_str verified_address(const struct reject_info *r)
 /*
  * The probe a refusal came from: this address's verdict, with the same
  * MTA and reason; else a recent failure with that reason, of this
- * address (the verdict was replaced or dropped) or, *reason_only set,
- * of another address (after address rewriting, or when this address's
- * probe is no longer remembered at all: a guess the alert must admit).
+ * address (to= or orig_to=: the verdict was replaced, dropped, or is
+ * kept under the rewritten address) or, *reason_only set, of another
+ * address (this one's probe is no longer remembered at all: a guess the
+ * alert must admit).
  */
 static struct probe_verdict *link_reject(struct corr *c, const struct reject_info *r,
 					 struct probe_verdict **scratch, int *reason_only)
