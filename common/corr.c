@@ -66,15 +66,6 @@ void corr_verdict_free(void *p)
 	free(p);
 }
 
-struct probe_verdict *corr_verdict_queue_id(const char *queue_id)
-{
-	size_t n = strlen(queue_id);
-	struct probe_verdict *v = xcalloc(1, sizeof(*v) + n + 1);
-
-	v->queue_id = memcpy((char *)(v + 1), queue_id, n + 1);
-	return v;
-}
-
 struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx)
 {
 	struct corr *c = xcalloc(1, sizeof(*c));
@@ -461,7 +452,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 					: corr_alert_probe(c->alerts, v,
 							   v->pipelining_symptom ? "pipelined_quit"
 										 : NULL));
-		recent_add(c->recent, v->queue_id, v->to, v->orig_to, v->syslog_host, v->reason);
+		recent_add(c->recent, v);
 	}
 	if (q)
 		corr_replay_attempts(c, q, ev, c->count_only ? NULL : v->to);

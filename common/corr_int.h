@@ -50,8 +50,6 @@ void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
 /* classify_reason(), remembering the last answer. */
 void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out);
-/* A verdict that knows only a queue ID (one allocation, corr_verdict_free). */
-struct probe_verdict *corr_verdict_queue_id(const char *queue_id);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);
 void corr_reject_log(struct corr *c, const struct pflog_event *ev);
 void corr_pending_free(struct corr *c);

@@ -48,22 +48,21 @@ static struct probe_verdict *link_reject(struct corr *c, const struct reject_inf
 	char key[CORR_KEY_MAX];
 	struct pf_str addr = verified_address(r);
 	struct probe_verdict *v = htab_find(c->rcpt, key, corr_rcpt_key(key, addr.p, addr.len));
-	const char *queue_id, *to;
+	struct recent_probe *p;
 	enum recent_match m;
 
 	if (v && v->cls.cls != FC_NONE && (r->from_milter || same_host(v->syslog_host, r->host)) &&
 	    recent_reason_matches(v->reason, r->reason))
 		return v;
-	m = recent_find(c->recent, r->from_milter ? NULL : &r->host, addr, r->reason, &queue_id,
-			&to);
-	if (m == RECENT_NONE)
+	p = recent_find(c->recent, r->from_milter ? NULL : &r->host, addr, r->reason, &m);
+	if (p == NULL)
 		return NULL;
 	*reason_only = m == RECENT_REASON_ONLY;
-	v = htab_find(c->rcpt, key, corr_rcpt_key(key, to, strlen(to)));
-	if (v && strcmp(v->queue_id, queue_id) == 0)
+	v = htab_find(c->rcpt, key, corr_rcpt_key(key, p->to, strlen(p->to)));
+	if (v && strcmp(v->queue_id, p->queue_id) == 0)
 		return v;
-	/* The verdict was replaced or expired: the queue ID alone still helps. */
-	*scratch = corr_verdict_queue_id(queue_id);
+	/* The verdict was replaced or expired: what the ring kept of the probe. */
+	*scratch = recent_verdict(p);
 	return *scratch;
 }
 
@@ -80,8 +79,10 @@ static void count_on_relay(struct corr *c, const struct reject_info *r, struct p
 		       strlen(v->relay_host), v->relay_addr, strlen(v->relay_addr), v->relay_port,
 		       &r->when);
 	relay_count_reject(rl, r->sender, addr.p, addr.len, new_probe, &r->when);
-	if (r->sender)
+	if (new_probe) {
 		v->sender_probe = 1;
+		recent_mark_sender(c->recent, v->syslog_host, v->queue_id);
+	}
 }
 
 static void reject_emit(struct corr *c, const struct reject_info *r)
@@ -94,7 +95,7 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	corr_classify(c, r->reason.p, r->reason.len, &cls);
 	c->refused_by[r->sender != 0][cls.cls]++;
 	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch, &reason_only);
-	if (linked && linked != scratch)
+	if (linked)
 		count_on_relay(c, r, linked);
 	/* Only counting (--summary): nothing will read an alert, none is built. */
 	corr_emit(c, r->sender ? "sender_rejected" : "recipient_rejected",

@@ -15,6 +15,7 @@
 #ifndef PW_RECENT_H
 #define PW_RECENT_H
 
+#include "corr.h"
 #include "pflog.h"
 
 #include <stddef.h>
@@ -22,6 +23,14 @@
 #define RECENT_FAILURES 256
 
 struct recent_failures;
+
+/* What the ring keeps of a failed probe; the strings are the ring's. */
+struct recent_probe {
+	const char *queue_id, *to, *orig_to, *syslog_host, *reason; /* orig_to "" when none */
+	const char *relay_host, *relay_addr;                        /* NULL: no server named */
+	int relay_port;
+	int sender_probe; /* a refused sender was counted on it */
+};
 
 enum recent_match {
 	RECENT_NONE,
@@ -32,21 +41,29 @@ enum recent_match {
 struct recent_failures *recent_create(void);
 void recent_free(struct recent_failures *r);
 
-/* Remember a failed probe (orig_to may be NULL); the oldest of the ring goes. */
-void recent_add(struct recent_failures *r, const char *queue_id, const char *to,
-		const char *orig_to, const char *syslog_host, const char *reason);
+/* Remember a failed probe; the oldest of the ring goes. */
+void recent_add(struct recent_failures *r, const struct probe_verdict *v);
 
 /*
  * The newest failed probe of the MTA host (NULL: any, for the milter,
  * which knows no syslog host) whose reason the refusal quotes: one of
- * addr itself when the ring has one (RECENT_SAME_ADDRESS), else the
- * newest of any address (RECENT_REASON_ONLY).  *queue_id and *to (the
- * probe's to=, the key of its verdict) point into the ring until the
- * next recent_add().
+ * addr itself when the ring has one (*match RECENT_SAME_ADDRESS), else
+ * the newest of any address (RECENT_REASON_ONLY); NULL (RECENT_NONE)
+ * when none.  Valid until the next recent_add().
  */
-enum recent_match recent_find(const struct recent_failures *r, const struct pf_str *host,
-			      struct pf_str addr, struct pf_str reason, const char **queue_id,
-			      const char **to);
+struct recent_probe *recent_find(struct recent_failures *r, const struct pf_str *host,
+				 struct pf_str addr, struct pf_str reason,
+				 enum recent_match *match);
+
+/*
+ * A verdict standing for a remembered probe whose own verdict is gone:
+ * its queue ID, recipient, MTA and relay, the failure's class unknown.
+ * One allocation: free() it.
+ */
+struct probe_verdict *recent_verdict(const struct recent_probe *p);
+
+/* A refused sender was counted on this probe (its verdict's sender_probe): remember it. */
+void recent_mark_sender(struct recent_failures *r, const char *syslog_host, const char *queue_id);
 
 /*
  * Whether a refusal's reason is the probe's: the same text, or the

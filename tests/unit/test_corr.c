@@ -374,9 +374,10 @@ static void test_link_later_and_expiry(void **state)
 	a = find_event(&got, "recipient_rejected", 0);
 	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
 	collected_clear(&got);
-	/* A different recipient with the same reason: linked by the reason. */
+	/* A different recipient with the same reason: linked by the reason, and said so. */
 	reject(e, 4001, "alias@example.com", LOST);
 	assert_string_equal(field_str(got.alert[0], "probe_queueid"), "H00000001");
+	assert_string_equal(field_str(got.alert[0], "link"), "reason_only");
 	collected_clear(&got);
 	/* A different reason for that recipient: no link. */
 	reject(e, 4002, "user@example.com", "host h[192.0.2.1] said: 550 5.1.1 User unknown");
@@ -388,11 +389,16 @@ static void test_link_later_and_expiry(void **state)
 	assert_string_equal(field_str(got.alert[0], "severity"), "info");
 	assert_null(json_object_get(got.alert[0], "probe_queueid"));
 	collected_clear(&got);
-	/* Two hours on, the verdict has expired; the queue ID is still known by reason. */
+	/*
+	 * Two hours on, the verdict has expired; the recent failures still
+	 * hold this recipient's probe, its queue ID and its server.
+	 */
 	reject(e, 1000 + 7200 + 120, "user@example.com", LOST);
 	a = got.alert[0];
 	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
-	assert_null(json_object_get(a, "postfix_relay_port"));
+	assert_null(json_object_get(a, "link"));
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.168.10.20");
+	assert_int_equal(field_int(a, "postfix_relay_port"), 25);
 	engine_free(e);
 }
 
