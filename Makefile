@@ -176,6 +176,7 @@ bench: deps-build
 	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency \
 		$(O)/benchmilter $(O)/smtpclock
 	tests/bench/run-bench $(O)
+	tests/bench/relay-bench $(O)
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
 
