@@ -114,7 +114,7 @@ int fixcmd_remediation(FILE *fp, const struct engine *e, const struct fixcmd_opt
 	char err[1300];
 	int have_cache;
 
-	relays = relay_table_list(corr_relays(engine_corr(e)), NULL, &nrelays);
+	relays = engine_relay_list(e, NULL, &nrelays);
 	for (size_t i = 0; i < nrelays; i++)
 		if (flagged(relays[i]))
 			relays[nflagged++] = relays[i];

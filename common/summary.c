@@ -180,7 +180,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 	const struct relay **v;
 	size_t n;
 
-	corr_counts(engine_corr(e), &cc);
+	engine_counts(e, &cc);
 	fprintf(fp, "probewatch-scan summary\n");
 	fprintf(fp,
 		"  lines        %lu (Postfix events %lu, other Postfix %lu, other programs %lu, "
@@ -200,7 +200,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 		fprintf(fp, " %s %lu%s", engine_alert_kind_name(k), st->alerts[k],
 			k + 1 < EA_OTHER ? "," : "\n");
 	fputc('\n', fp);
-	v = relay_table_list(corr_relays(engine_corr(e)), by_name, &n);
+	v = engine_relay_list(e, by_name, &n);
 	if (n == 0)
 		fprintf(fp, "no probes to a relay seen\n");
 	else
