@@ -37,7 +37,7 @@ struct session {
 	int tag;
 	char tag_header[80];
 	char client_name[PW_HOST_MAX + 1], client_addr[PW_IP_MAX], helo[PW_HOST_MAX + 1];
-	char daemon_name[PW_SERVICE_MAX], queue_id[40];
+	char daemon_name[PW_SERVICE_MAX], queue_id[PW_QUEUE_ID_MAX];
 	char *from;
 	struct srcpt *rcpt;
 	size_t nrcpt;
