@@ -46,6 +46,11 @@ const char *engine_alert_kind_name(enum engine_alert_kind k)
 	return (unsigned)k < EA_COUNT ? engine_alert_names[k] : "other";
 }
 
+const char *engine_event_kind_name(enum pflog_kind k)
+{
+	return pflog_kind_name(k);
+}
+
 static void engine_emit(void *ctx, const char *event, struct alert *a)
 {
 	struct engine *e = ctx;

@@ -87,6 +87,8 @@ void engine_relay_walk(const struct engine *e, relay_walk_fn fn, void *ctx);
 const struct relay **engine_relay_list(const struct engine *e,
 				       int (*cmp)(const void *, const void *), size_t *n);
 const char *engine_alert_kind_name(enum engine_alert_kind k);
+/* The name of engine_stats.events[k]. */
+const char *engine_event_kind_name(enum pflog_kind k);
 
 /* ---- the milter side: any thread, never behind the log side ---- */
 

@@ -189,7 +189,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 		st->ignored, st->foreign, st->malformed, st->overlong);
 	fprintf(fp, "  events      ");
 	for (int k = PFE_NONE + 1; k < PFE_KIND_COUNT; k++)
-		fprintf(fp, " %s %lu%s", pflog_kind_name(k), st->events[k],
+		fprintf(fp, " %s %lu%s", engine_event_kind_name(k), st->events[k],
 			k + 1 < PFE_KIND_COUNT ? "," : "\n");
 	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
 	fprintf(fp,
