@@ -155,6 +155,7 @@ static void engine_take_milter(struct engine *e)
 
 	if (grace != e->join_applied)
 		corr_set_join(e->corr, e->join_applied = grace);
+	e->stats.milter_dropped = atomic_load_explicit(&e->milter_dropped, memory_order_relaxed);
 	if (atomic_load_explicit(&e->inbox_count, memory_order_acquire) == 0)
 		return;
 	pthread_mutex_lock(&e->inbox_lock);
@@ -165,7 +166,6 @@ static void engine_take_milter(struct engine *e)
 	pthread_mutex_unlock(&e->inbox_lock);
 	for (size_t i = 0; i < n; i++)
 		corr_milter_reject(e->corr, got[i]);
-	e->stats.milter_dropped = atomic_load_explicit(&e->milter_dropped, memory_order_relaxed);
 }
 
 int engine_milter_reject(struct engine *e, const struct reject_info *r)
@@ -260,7 +260,9 @@ void engine_line(struct engine *e, const char *line, size_t len)
 {
 	struct pflog_event ev;
 
-	engine_take_milter(e);
+	/* Unthreaded, the milter's calls were taken in at once: nothing waits. */
+	if (e->threaded)
+		engine_take_milter(e);
 	e->stats.lines++;
 	e->stats.bytes += len + 1;
 	switch (pflog_parse(e->parser, line, len, &ev)) {
@@ -282,7 +284,8 @@ void engine_line(struct engine *e, const char *line, size_t len)
 
 void engine_tick(struct engine *e, time_t now)
 {
-	engine_take_milter(e);
+	if (e->threaded)
+		engine_take_milter(e);
 	corr_tick(e->corr, now);
 }
 
