@@ -735,15 +735,15 @@ static void test_milter_never_waits_for_the_log(void **state)
 	pthread_join(t, NULL);
 	print_message("%lu milter sessions during %lu log lines; the slowest took %.1f ms\n",
 		      sessions, atomic_load(&flood_lines), worst);
-	assert_true(atomic_load(&flood_lines) > 100);
-	assert_true(sessions > 100);
-	assert_true(tagged > 0);
 	/*
 	 * Before: 350-725 ms, waiting out the log side's long holds of the
 	 * lock (300 ms); now well under a millisecond, with room left for a
 	 * loaded machine that parks this thread for a while.
 	 */
 	assert_true(worst < 100);
+	assert_true(atomic_load(&flood_lines) > 100);
+	assert_true(sessions > 100);
+	assert_true(tagged > 0);
 	/*
 	 * What the milter handed over was taken in by the log side, or, when
 	 * the log side lagged too far behind, dropped and counted.
