@@ -1,8 +1,9 @@
 /*
  * test_milter - the milter callbacks driven through the seam, without an
  * MTA: negotiation, rejected recipients and refused senders joined with
- * the log's line, the tag header, forged tags, hostile input, and failing
- * open.
+ * the log's line, the tag header, forged tags, hostile input, failing
+ * open (out of memory on the way into the engine too), and sessions that
+ * never wait for the log thread.
  */
 #include "testutil.h"
 
