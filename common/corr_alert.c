@@ -56,6 +56,13 @@ static void remediation(struct alert *a, const char *addr, int full)
 	alert_const(a, "remediation", last.text, R_REMEDY);
 }
 
+const char *probe_source_name(enum probe_source s)
+{
+	return s == PROBE_SOURCE_VERIFY        ? "verify"
+	       : s == PROBE_SOURCE_SENDMAIL_BV ? "sendmail_bv"
+					       : "unknown";
+}
+
 enum alert_severity corr_probe_severity(const struct classification *c)
 {
 	switch (c->cls) {
@@ -197,25 +204,24 @@ struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info
 }
 
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
-				    const struct pflog_event *ev, size_t count, long window)
+				    const struct pflog_event *ev, const struct relay_window *w,
+				    long window)
 {
 	struct alert *a = alert_new_cached(ac, "pipelining_suspected", SEV_CRITICAL, &ev->time,
 					   ev->host.p, ev->host.len);
-	const char *rcpt[RELAY_RECIPIENTS_MAX];
 	size_t lens[RELAY_RECIPIENTS_MAX];
-	size_t n = relay_window_recipients(r, rcpt, RELAY_RECIPIENTS_MAX);
 	struct pftime first = ev->time;
 
-	first.sec = relay_window_first(r);
+	first.sec = w->first;
 	first.has_frac = 0;
-	for (size_t i = 0; i < n; i++)
-		lens[i] = strlen(rcpt[i]);
+	for (size_t i = 0; i < w->nrcpt; i++)
+		lens[i] = strlen(w->rcpt[i]);
 	relay_fields(a, r->host, r->addr, r->port);
-	alert_int(a, "count", (long long)count, KEEP);
+	alert_int(a, "count", (long long)w->count, KEEP);
 	alert_int(a, "window_seconds", window, KEEP);
 	alert_time(a, "first_seen", &first, KEEP);
 	alert_time(a, "last_seen", &ev->time, KEEP);
-	alert_text_array(a, "recipients", rcpt, lens, n, R_CONTEXT);
+	alert_text_array(a, "recipients", w->rcpt, lens, w->nrcpt, R_CONTEXT);
 	alert_literal(a, "suspected_cause", "pipelined_quit", KEEP);
 	remediation(a, r->addr, 1);
 	return a;

@@ -4,12 +4,15 @@
  * Each function returns a new alert (alert_free) filled with the fields of
  * one event kind, in the postfix-grok-patterns vocabulary, made with the
  * correlator's alert cache.  suspected_cause and how are string literals
- * (alert_literal).
+ * (alert_literal).  It reads the records it is given and calls nothing
+ * of the correlator.
  */
 #ifndef PW_CORR_ALERT_H
 #define PW_CORR_ALERT_H
 
-#include "corr.h"
+#include "alert.h"
+#include "corr_types.h"
+#include "relay.h"
 
 /* "probe_failed" or "probe_suspect_success": the event of a failed probe's alert. */
 const char *corr_probe_event(const struct probe_verdict *v);
@@ -23,11 +26,13 @@ struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info
 				const struct classification *cls,
 				const struct probe_verdict *linked, int reason_only);
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
-				    const struct pflog_event *ev, size_t count, long window);
+				    const struct pflog_event *ev, const struct relay_window *w,
+				    long window);
 struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r,
 				   const struct pflog_event *ev, unsigned long previous,
 				   const char *how);
 
 enum alert_severity corr_probe_severity(const struct classification *c);
+const char *probe_source_name(enum probe_source s);
 
 #endif

@@ -5,6 +5,7 @@
 #include "fixcmd.h"
 #include "diag.h"
 #include "fixplan.h"
+#include "pwlimits.h"
 #include "relay.h"
 #include "utf8.h"
 #include "vcache.h"
@@ -53,9 +54,9 @@ int fixcmd_verify_cache(FILE *fp, const struct fixcmd_opts *o)
 		put_clean(fp, e->addr, 320);
 		fprintf(fp, "\t%s\t", when);
 		if (e->relay_host[0]) {
-			put_clean(fp, e->relay_host, 255);
+			put_clean(fp, e->relay_host, PW_HOST_MAX);
 			fputc('[', fp);
-			put_clean(fp, e->relay_addr, 64);
+			put_clean(fp, e->relay_addr, PW_IP_MAX);
 			fputc(']', fp);
 		} else {
 			fputc('-', fp);
@@ -114,7 +115,7 @@ int fixcmd_remediation(FILE *fp, const struct engine *e, const struct fixcmd_opt
 	char err[1300];
 	int have_cache;
 
-	relays = relay_table_list(corr_relays(engine_corr(e)), NULL, &nrelays);
+	relays = engine_relay_list(e, NULL, &nrelays);
 	for (size_t i = 0; i < nrelays; i++)
 		if (flagged(relays[i]))
 			relays[nflagged++] = relays[i];

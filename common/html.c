@@ -279,8 +279,8 @@ void html_report(FILE *fp, const struct engine *e, const char *sources)
 	size_t suspected = 0;
 	char buf[8];
 
-	corr_counts(engine_corr(e), &cc);
-	v = relay_table_list(corr_relays(engine_corr(e)), by_state, &n);
+	engine_counts(e, &cc);
+	v = engine_relay_list(e, by_state, &n);
 	for (size_t i = 0; i < n; i++)
 		suspected += summary_verdict(v[i], buf, sizeof(buf)) == SS_SUSPECTED;
 	fprintf(fp,

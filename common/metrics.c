@@ -106,7 +106,7 @@ void metrics_collect_relays(struct metrics_snapshot *m, const struct engine *e)
 	m->nrelays = 0;
 	m->other_probes = m->other_failures = 0;
 	m->have_other = 0;
-	relay_walk(corr_relays(engine_corr(e)), collect, &c);
+	engine_relay_walk(e, collect, &c);
 	if (c.n)
 		qsort(c.all, c.n, sizeof(*c.all), by_failures);
 	for (size_t i = 0; i < c.n; i++) {

@@ -132,9 +132,11 @@ long pflog_pid(const struct pflog_event *ev);
 #define PF_STR_STARTS(s, lit)                                                                      \
 	((s).len >= sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 
-/* Helpers shared with the milter side and the tests. */
-/* Scan an address after '<' up to its '>', honouring quotes; -1 if none. */
-long pflog_address_end(const char *p, size_t len);
-int pflog_queue_id_valid(const char *p, size_t len);
+/* Only probes (and sendmail -bv) end deliverable or undeliverable. */
+static inline int pflog_status_is_probe(enum pflog_status st)
+{
+	return st == PST_DELIVERABLE || st == PST_UNDELIVERABLE ||
+	       st == PST_UNDELIVERABLE_NOT_CACHED;
+}
 
 #endif

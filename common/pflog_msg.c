@@ -72,7 +72,7 @@ static const unsigned char qid_char[256] = {
 	['a' ... 'z'] = 1,
 };
 
-int pflog_queue_id_valid(const char *p, size_t len)
+static int pflog_queue_id_valid(const char *p, size_t len)
 {
 	unsigned bad = 0;
 
@@ -83,7 +83,8 @@ int pflog_queue_id_valid(const char *p, size_t len)
 	return bad == 0;
 }
 
-long pflog_address_end(const char *p, size_t len)
+/* Scan an address after '<' up to its '>', honouring quotes; -1 if none. */
+static long pflog_address_end(const char *p, size_t len)
 {
 	const char *gt = memchr(p, '>', len);
 	int quoted = 0;
@@ -235,12 +236,6 @@ static void parse_delivery_field(struct cur *c, struct pflog_event *ev)
 	}
 }
 
-static int is_probe_status(enum pflog_status st)
-{
-	return st == PST_DELIVERABLE || st == PST_UNDELIVERABLE ||
-	       st == PST_UNDELIVERABLE_NOT_CACHED;
-}
-
 /*
  * QID: to=<r>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=..., dsn=D, status=S (reason)
  * The fields between the addresses and status= are Postfix's own, so the
@@ -279,7 +274,7 @@ static int parse_delivery(struct cur *c, struct pflog_event *ev)
 			e--;
 		ev->reason = mkstr(r.p, e);
 	}
-	if (is_probe_status(ev->status)) {
+	if (pflog_status_is_probe(ev->status)) {
 		while (cur_lit(&fields, ", "))
 			parse_delivery_field(&fields, ev);
 	} else if (cur_lit(&fields, ", relay=")) {

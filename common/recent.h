@@ -15,8 +15,7 @@
 #ifndef PW_RECENT_H
 #define PW_RECENT_H
 
-#include "corr.h"
-#include "pflog.h"
+#include "corr_types.h"
 
 #include <stddef.h>
 

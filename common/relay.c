@@ -10,6 +10,7 @@
  * the least recently used first), so the group has no other member left.
  */
 #include "relay.h"
+#include "pwlimits.h"
 #include "htab.h"
 #include "xmem.h"
 
@@ -141,12 +142,12 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 	size_t base; /* "mta host[addr]": the key without its port */
 	struct relay *r;
 
-	if (mlen > 255)
-		mlen = 255;
-	if (hlen > 255)
-		hlen = 255;
-	if (alen > 64)
-		alen = 64;
+	if (mlen > PW_HOST_MAX)
+		mlen = PW_HOST_MAX;
+	if (hlen > PW_HOST_MAX)
+		hlen = PW_HOST_MAX;
+	if (alen > PW_IP_MAX)
+		alen = PW_IP_MAX;
 	/* "mta host[addr]:port", as snprintf would write it, without its cost. */
 	{
 		char *k = key, digits[12];
@@ -266,7 +267,7 @@ static void relay_window_prune(struct relay *r, time_t now, long window)
 }
 
 int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rlen,
-		       unsigned threshold, long window, size_t *count)
+		       unsigned threshold, long window, struct relay_window *w)
 {
 	size_t cap = threshold > RELAY_RECIPIENTS_MAX ? threshold : RELAY_RECIPIENTS_MAX;
 
@@ -293,7 +294,8 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 
 	r->win_time[slot] = when;
 	/* No recipient when alerts are only counted: nothing will list them. */
-	r->win_rcpt[slot] = rcpt ? xmemdup(rcpt, rlen > 255 ? 255 : rlen) : NULL;
+	r->win_rcpt[slot] =
+		rcpt ? xmemdup(rcpt, rlen > PW_LISTED_ADDR_MAX ? PW_LISTED_ADDR_MAX : rlen) : NULL;
 	r->win_len++;
 	r->last_symptom = when;
 	if (r->flagged)
@@ -311,7 +313,7 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 		if (t > when - window && t < when + window)
 			near++;
 	}
-	*count = near;
+	w->count = near;
 	if (near < threshold)
 		return 0;
 	if (r->pipelining_alerts && when - r->last_alert < window)
@@ -322,6 +324,8 @@ int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rl
 	r->recovered = 0;
 	r->last_alert = when;
 	r->pipelining_alerts++;
+	w->first = relay_window_first(r);
+	w->nrcpt = relay_window_recipients(r, w->rcpt, RELAY_RECIPIENTS_MAX);
 	return 1;
 }
 
@@ -396,8 +400,8 @@ void relay_count_reject(struct relay *r, int sender, const char *addr, size_t le
 			at = addr + i;
 	dom = at ? at + 1 : addr;
 	dlen = (size_t)(addr + len - dom);
-	if (dlen > 255)
-		dlen = 255;
+	if (dlen > PW_HOST_MAX)
+		dlen = PW_HOST_MAX;
 	if (r->sender_domain == NULL)
 		r->sender_domain = xmemdup(dom, dlen);
 	else if (strlen(r->sender_domain) != dlen || strncasecmp(r->sender_domain, dom, dlen) != 0)

@@ -82,13 +82,22 @@ void relay_note_transport(struct relay *r, const char *program, size_t len);
 /* Count one probe result in the summary counters. */
 void relay_count_probe(struct relay *r, const struct classification *c, const struct pftime *when);
 
+/* The pipelining window as an alert reports it. */
+struct relay_window {
+	size_t count;                           /* symptoms within one window of the last */
+	time_t first;                           /* the oldest kept */
+	const char *rcpt[RELAY_RECIPIENTS_MAX]; /* the newest recipients, oldest first */
+	size_t nrcpt;
+};
+
 /*
  * A pipelining symptom at 'when' for 'rcpt' (NULL: not kept).  Returns 1 when a
  * pipelining_suspected alert is due (threshold reached, none raised for
- * this relay within the window); *count is the number in the window.
+ * this relay within the window), with *w filled (its strings are the
+ * relay's, valid until the relay's next symptom); else only w->count.
  */
 int relay_note_symptom(struct relay *r, time_t when, const char *rcpt, size_t rlen,
-		       unsigned threshold, long window, size_t *count);
+		       unsigned threshold, long window, struct relay_window *w);
 /* The window's oldest time and its recipients (at most RELAY_RECIPIENTS_MAX). */
 time_t relay_window_first(const struct relay *r);
 size_t relay_window_recipients(const struct relay *r, const char **rcpt, size_t max);

@@ -35,10 +35,14 @@
 struct runtime {
 	struct config *cf;
 	struct runtime_reload reload;
-	pthread_mutex_t lock; /* engine, follow_copy, counters below */
+	pthread_mutex_t lock; /* the engine's log side, follow_copy, cf */
 	struct engine *engine;
 	struct follow_stats follow_copy;
-	unsigned long milter_errors, milter_sessions;
+	/* for the milter threads, which never take lock */
+	atomic_ulong milter_errors, milter_sessions;
+	pthread_mutex_t tag_lock; /* tag and tag_header, copied from cf */
+	int tag;
+	char tag_header[256];
 	time_t metrics_written;
 	/* the sinks' counters as the sink thread last saw them, under req_lock */
 	struct sink_stats sink_copy[METRICS_SINKS_MAX];
@@ -76,6 +80,15 @@ void runtime_block_signals(void)
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* What the milter threads read of the settings, under tag_lock. */
+static void copy_tag_settings(struct runtime *rt, const struct config *cf)
+{
+	pthread_mutex_lock(&rt->tag_lock);
+	rt->tag = (int)config_num(cf, CF_TAG_MESSAGES);
+	snprintf(rt->tag_header, sizeof(rt->tag_header), "%s", config_str(cf, CF_TAG_HEADER));
+	pthread_mutex_unlock(&rt->tag_lock);
 }
 
 /* Seconds of a clock that never jumps: fold's windows. */
@@ -155,6 +168,9 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	rt->fold = fold_create((unsigned)config_num(cf, CF_ALERT_FOLD_THRESHOLD),
 			       config_num(cf, CF_ALERT_FOLD_WINDOW), fold_emit, rt);
 	rt->engine = engine_create(rt->cf, runtime_alert, rt);
+	engine_set_threaded(rt->engine, 1);
+	pthread_mutex_init(&rt->tag_lock, NULL);
+	copy_tag_settings(rt, rt->cf);
 	if (strncmp(config_str(cf, CF_LOG_SOURCE), "journal", 7) != 0)
 		rt->follower = follower_create(config_str(cf, CF_LOG_SOURCE),
 					       config_str(cf, CF_STATE_FILE));
@@ -165,30 +181,22 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	return rt;
 }
 
-struct engine *runtime_lock(struct runtime *rt)
+struct engine *runtime_engine(struct runtime *rt)
 {
-	pthread_mutex_lock(&rt->lock);
 	return rt->engine;
-}
-
-void runtime_unlock(struct runtime *rt)
-{
-	pthread_mutex_unlock(&rt->lock);
 }
 
 void runtime_tag_settings(struct runtime *rt, int *tag, char *header, size_t size)
 {
-	pthread_mutex_lock(&rt->lock);
-	*tag = (int)config_num(rt->cf, CF_TAG_MESSAGES);
-	snprintf(header, size, "%s", config_str(rt->cf, CF_TAG_HEADER));
-	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_lock(&rt->tag_lock);
+	*tag = rt->tag;
+	snprintf(header, size, "%s", rt->tag_header);
+	pthread_mutex_unlock(&rt->tag_lock);
 }
 
 void runtime_count_milter_session(struct runtime *rt)
 {
-	pthread_mutex_lock(&rt->lock);
-	rt->milter_sessions++;
-	pthread_mutex_unlock(&rt->lock);
+	atomic_fetch_add(&rt->milter_sessions, 1);
 }
 
 /*
@@ -202,10 +210,10 @@ char *runtime_metrics(struct runtime *rt, size_t *len)
 
 	pthread_mutex_lock(&rt->lock);
 	m->engine = *engine_stats(rt->engine);
-	corr_counts(engine_corr(rt->engine), &m->corr);
+	engine_counts(rt->engine, &m->corr);
 	metrics_collect_relays(m, rt->engine);
-	m->milter_sessions = rt->milter_sessions;
-	m->milter_errors = rt->milter_errors;
+	m->milter_sessions = atomic_load(&rt->milter_sessions);
+	m->milter_errors = atomic_load(&rt->milter_errors);
 	m->checks_dropped = rt->autocheck ? autocheck_dropped(rt->autocheck) : 0;
 	pthread_mutex_unlock(&rt->lock);
 	fold_stats(rt->fold, &m->fold);
@@ -249,9 +257,7 @@ static void write_metrics_file(struct runtime *rt)
 
 void runtime_count_milter_error(struct runtime *rt)
 {
-	pthread_mutex_lock(&rt->lock);
-	rt->milter_errors++;
-	pthread_mutex_unlock(&rt->lock);
+	atomic_fetch_add(&rt->milter_errors, 1);
 }
 
 /* ---- the log thread ---- */
@@ -349,9 +355,9 @@ static void sink_stats_alert(struct runtime *rt)
 	memset(&c, 0, sizeof(c));
 	pthread_mutex_lock(&rt->lock);
 	c.engine = *engine_stats(rt->engine);
-	corr_counts(engine_corr(rt->engine), &c.corr);
+	engine_counts(rt->engine, &c.corr);
 	c.follow = rt->follow_copy;
-	c.milter_errors = rt->milter_errors;
+	c.milter_errors = atomic_load(&rt->milter_errors);
 	pthread_mutex_unlock(&rt->lock);
 	alertq_stats(rt->queue, &c.queue);
 	fold_stats(rt->fold, &c.fold);
@@ -499,6 +505,7 @@ static void runtime_reload(struct runtime *rt)
 	rt->want_cee = (int)config_num(cf, CF_ALERT_CEE_COOKIE);
 	rt->want_reopen = 1;
 	pthread_mutex_unlock(&rt->req_lock);
+	copy_tag_settings(rt, cf);
 	pthread_mutex_lock(&rt->lock);
 	config_free(rt->cf);
 	rt->cf = cf;
@@ -586,6 +593,7 @@ void runtime_free(struct runtime *rt)
 	fold_free(rt->fold);
 	pthread_mutex_destroy(&rt->lock);
 	pthread_mutex_destroy(&rt->req_lock);
+	pthread_mutex_destroy(&rt->tag_lock);
 	close(rt->stop_pipe[0]);
 	close(rt->stop_pipe[1]);
 	free(rt->want_sinks);

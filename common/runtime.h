@@ -5,8 +5,10 @@
  * and feeds the engine; the sink thread owns the sinks and writes what
  * the alert queue hands it; the signal thread answers SIGUSR1 (reload the
  * configuration, reopen file sinks) and SIGUSR2 (a probewatch_stats
- * alert).  The engine is shared with the milter threads behind one lock,
- * which is never held across I/O: alerts are rendered under it and queued.
+ * alert).  The engine's log side is called under one lock, which is never
+ * held across I/O: alerts are rendered under it and queued.  The milter
+ * threads never take that lock: they use the engine's milter side, which
+ * has its own short locks, and counters and tag settings of their own.
  * The caller blocks SIGHUP, SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 in every
  * thread (runtime_block_signals) before any thread starts, so that
  * libmilter's signal thread and ours are the ones that see them.
@@ -35,9 +37,11 @@ int runtime_start(struct runtime *rt);
 void runtime_stop(struct runtime *rt);
 void runtime_free(struct runtime *rt);
 
-/* For the milter callbacks: the engine, only between lock and unlock. */
-struct engine *runtime_lock(struct runtime *rt);
-void runtime_unlock(struct runtime *rt);
+/*
+ * For the milter callbacks, from any thread; none of these waits behind
+ * the log thread.  The engine is for its milter side only (engine.h).
+ */
+struct engine *runtime_engine(struct runtime *rt);
 void runtime_count_milter_error(struct runtime *rt);
 void runtime_count_milter_session(struct runtime *rt);
 /* The Prometheus metrics text (metrics.h), from any thread; the caller frees it. */

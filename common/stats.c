@@ -28,7 +28,7 @@ struct alert *stats_alert(const struct daemon_counters *c)
 	alert_int(a, "lines_postfix_unused", (long long)e->ignored, 0);
 	n = 0;
 	for (int k = PFE_NONE + 1; k < PFE_KIND_COUNT; k++) {
-		names[n] = pflog_kind_name(k);
+		names[n] = engine_event_kind_name(k);
 		values[n++] = e->events[k];
 	}
 	alert_counters(a, "events", names, values, n, 0);

@@ -9,7 +9,6 @@
 
 #include "alert.h"
 #include "alertq.h"
-#include "corr.h"
 #include "engine.h"
 #include "fold.h"
 #include "follow.h"

@@ -180,7 +180,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 	const struct relay **v;
 	size_t n;
 
-	corr_counts(engine_corr(e), &cc);
+	engine_counts(e, &cc);
 	fprintf(fp, "probewatch-scan summary\n");
 	fprintf(fp,
 		"  lines        %lu (Postfix events %lu, other Postfix %lu, other programs %lu, "
@@ -189,7 +189,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 		st->ignored, st->foreign, st->malformed, st->overlong);
 	fprintf(fp, "  events      ");
 	for (int k = PFE_NONE + 1; k < PFE_KIND_COUNT; k++)
-		fprintf(fp, " %s %lu%s", pflog_kind_name(k), st->events[k],
+		fprintf(fp, " %s %lu%s", engine_event_kind_name(k), st->events[k],
 			k + 1 < PFE_KIND_COUNT ? "," : "\n");
 	fprintf(fp, "  probes       %lu (failed %lu)\n", cc.probes, cc.probe_failures);
 	fprintf(fp,
@@ -200,7 +200,7 @@ void summary_print(FILE *fp, const struct engine *e, int colour)
 		fprintf(fp, " %s %lu%s", engine_alert_kind_name(k), st->alerts[k],
 			k + 1 < EA_OTHER ? "," : "\n");
 	fputc('\n', fp);
-	v = relay_table_list(corr_relays(engine_corr(e)), by_name, &n);
+	v = engine_relay_list(e, by_name, &n);
 	if (n == 0)
 		fprintf(fp, "no probes to a relay seen\n");
 	else

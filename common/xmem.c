@@ -56,6 +56,13 @@ char *xstrdup(const char *s)
 	return xmemdup(s, strlen(s));
 }
 
+void *xtry_malloc(size_t size)
+{
+	if (xmem_fail_hook && xmem_fail_hook(size))
+		return NULL;
+	return malloc(size ? size : 1);
+}
+
 void *xtry_calloc(size_t n, size_t size)
 {
 	if (xmem_fail_hook && xmem_fail_hook(n * size))

@@ -18,6 +18,7 @@ char *xstrdup(const char *s);
 char *xmemdup(const void *p, size_t len); /* adds a terminating NUL */
 
 /* Fallible versions for code that must go on without memory (the milter). */
+void *xtry_malloc(size_t size);
 void *xtry_calloc(size_t n, size_t size);
 char *xtry_strndup(const char *s, size_t max);
 

@@ -2,26 +2,30 @@
  * callbacks - the libmilter callbacks (see callbacks.h).
  *
  * Per-connection state lives behind smfi_getpriv and is freed in one
- * place, the close callback.  The engine is touched only between
- * host.lock and host.unlock, and no I/O happens there: alerts go to the
- * daemon's queue.  Everything copied from the client is bounded.
+ * place, the close callback.  The engine is asked only through its
+ * milter side (engine.h), which never waits behind the log thread and
+ * never ends the program for want of memory: a callback that finds no
+ * memory counts it, says so (at most once a minute) and lets the mail
+ * through.  Everything copied from the client is bounded.
  */
 #include "callbacks.h"
 #include "seam.h"
 
-#include "corr.h"
+#include "diag.h"
 #include "xmem.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define RCPT_MAX  1000
-#define FIELD_MAX 320
+#define FIELD_MAX PW_ADDR_MAX
 
 struct srcpt {
 	char *addr;
@@ -32,7 +36,8 @@ struct session {
 	int broken; /* a fault of ours: stay out of the way */
 	int tag;
 	char tag_header[80];
-	char client_name[256], client_addr[64], helo[256], daemon_name[64], queue_id[40];
+	char client_name[PW_HOST_MAX + 1], client_addr[PW_IP_MAX], helo[PW_HOST_MAX + 1];
+	char daemon_name[PW_SERVICE_MAX], queue_id[PW_QUEUE_ID_MAX];
 	char *from;
 	struct srcpt *rcpt;
 	size_t nrcpt;
@@ -57,6 +62,31 @@ static void session_reset_message(struct session *s)
 	s->from = NULL;
 	s->forged = 0;
 	s->queue_id[0] = 0;
+}
+
+/* No memory for what the engine should be told: count it, say so at most once a minute. */
+static void memory_fault(const char *what)
+{
+	static atomic_long last_said;
+	static atomic_ulong unsaid;
+	time_t now = time(NULL), last = atomic_load(&last_said);
+
+	if (host.count_error)
+		host.count_error(host.ctx);
+	if (now - last < 60 || !atomic_compare_exchange_strong(&last_said, &last, now)) {
+		atomic_fetch_add(&unsaid, 1);
+		return;
+	}
+	unsigned long more = atomic_exchange(&unsaid, 0);
+
+	if (more)
+		msg_warn("milter: %s dropped (no memory, or too many waiting; %lu more since the "
+			 "last warning); the log's line alone reports it",
+			 what, more);
+	else
+		msg_warn("milter: %s dropped (no memory, or too many waiting); the log's line "
+			 "alone reports it",
+			 what);
 }
 
 /* A fault of ours: count it, and let the message through untouched. */
@@ -123,7 +153,6 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	 * replies cost nothing measurable.
 	 */
 	unsigned long want = SMFIP_RCPT_REJ | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
-	struct engine *e;
 
 	(void)f2;
 	(void)f3;
@@ -146,9 +175,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	 */
 	*pf1 = f1 & want;
 	/* Postfix talks to us: from now on a reject's two halves are joined. */
-	e = host.lock(host.ctx);
-	engine_join_milter(e, MILTER_JOIN_GRACE);
-	host.unlock(host.ctx);
+	engine_join_milter(host.engine, MILTER_JOIN_GRACE);
 	return SMFIS_CONTINUE;
 }
 
@@ -232,7 +259,6 @@ static void rejected_rcpt(SMFICTX *ctx, struct session *s, const char *rcpt)
 	const char *text = macro(ctx, "{rcpt_addr}"), *reason;
 	const char *enhanced = macro(ctx, "{rcpt_host}");
 	struct reject_info r;
-	struct engine *e;
 	int sender = 0;
 
 	if (text == NULL || (reason = verify_reason(text, &sender)) == NULL)
@@ -242,24 +268,17 @@ static void rejected_rcpt(SMFICTX *ctx, struct session *s, const char *rcpt)
 	pftime_now(&r.when);
 	r.host.p = host.hostname;
 	r.host.len = strlen(host.hostname);
-#define SET(f, v)                                                                                  \
-	do {                                                                                       \
-		r.f.p = (v) ? (v) : "";                                                            \
-		r.f.len = strnlen(r.f.p, FIELD_MAX);                                               \
-	} while (0)
-	SET(queue_id, s->queue_id[0] ? s->queue_id : "NOQUEUE");
-	SET(client_host, s->client_name);
-	SET(client_addr, s->client_addr);
-	SET(helo, s->helo);
-	SET(from, s->from);
-	SET(rcpt, rcpt);
-	SET(enhanced, enhanced);
-	SET(reason, reason);
-	SET(daemon_name, s->daemon_name);
-#undef SET
-	e = host.lock(host.ctx);
-	engine_milter_reject(e, &r);
-	host.unlock(host.ctx);
+	reject_set(&r.queue_id, s->queue_id[0] ? s->queue_id : "NOQUEUE");
+	reject_set(&r.client_host, s->client_name);
+	reject_set(&r.client_addr, s->client_addr);
+	reject_set(&r.helo, s->helo);
+	reject_set(&r.from, s->from);
+	reject_set(&r.rcpt, rcpt);
+	reject_set(&r.enhanced, enhanced);
+	reject_set(&r.reason, reason);
+	reject_set(&r.daemon_name, s->daemon_name);
+	if (engine_milter_reject(host.engine, &r) < 0)
+		memory_fault("a rejected RCPT");
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -311,50 +330,6 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	return SMFIS_CONTINUE;
 }
 
-/* Header-safe text: printable ASCII only; the rest becomes '?'. */
-static size_t tag_append(char *dst, size_t at, size_t size, const char *src)
-{
-	for (; *src && at + 1 < size; src++, at++)
-		dst[at] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
-	dst[at] = 0;
-	return at;
-}
-
-/* The latest verdict for an address when it says that its probe failed. */
-static const struct probe_verdict *failed_verdict(const struct corr *c, const char *addr)
-{
-	const struct probe_verdict *v = corr_recipient_verdict(c, addr, strlen(addr));
-
-	return v == NULL || v->cls.cls == FC_NONE || v->cls.cls == FC_IN_PROGRESS ? NULL : v;
-}
-
-/* "[sender ]addr class/stage via host[ip]; probe=QID" */
-static size_t tag_entry(char *one, size_t size, const char *label, const char *addr,
-			const struct probe_verdict *v)
-{
-	const char *stage = smtp_stage_name(v->cls.stage);
-	size_t n = tag_append(one, 0, size, label);
-
-	n = tag_append(one, n, size, addr);
-	n = tag_append(one, n, size, " ");
-	n = tag_append(one, n, size, failure_class_name(v->cls.cls));
-	if (stage) {
-		n = tag_append(one, n, size, "/");
-		n = tag_append(one, n, size, stage);
-	}
-	if (v->relay_host) {
-		n = tag_append(one, n, size, " via ");
-		n = tag_append(one, n, size, v->relay_host);
-		if (v->relay_addr) {
-			n = tag_append(one, n, size, "[");
-			n = tag_append(one, n, size, v->relay_addr);
-			n = tag_append(one, n, size, "]");
-		}
-	}
-	n = tag_append(one, n, size, "; probe=");
-	return tag_append(one, n, size, v->queue_id);
-}
-
 /*
  * "addr class/stage via host[ip]; probe=QID" for each accepted recipient
  * whose probe failed, after "sender addr ..." when the sender's did
@@ -363,36 +338,31 @@ static size_t tag_entry(char *one, size_t size, const char *label, const char *a
 static size_t tag_value(struct session *s, char *out, size_t size)
 {
 	size_t at = 0, shown = 0, more = 0;
-	struct engine *e = host.lock(host.ctx);
-	const struct corr *c = engine_corr(e);
-	const struct probe_verdict *v;
 	char one[700];
 
 	out[0] = 0;
-	if (s->from && s->from[0] && (v = failed_verdict(c, s->from)) != NULL) {
-		at = tag_entry(out, size - 40, "sender ", s->from, v);
+	if (s->from && s->from[0] &&
+	    (at = engine_tag_entry(host.engine, "sender ", s->from, out, size - 40)) != 0)
 		shown++;
-	}
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		size_t n;
 
-		if (s->rcpt[i].rejected || (v = failed_verdict(c, s->rcpt[i].addr)) == NULL)
+		if (s->rcpt[i].rejected ||
+		    (n = engine_tag_entry(host.engine, "", s->rcpt[i].addr, one, sizeof(one))) == 0)
 			continue;
-		n = tag_entry(one, sizeof(one), "", s->rcpt[i].addr, v);
 		if (at + n + 2 >= size - 40) {
 			more++;
 			continue;
 		}
 		if (shown++)
-			at = tag_append(out, at, size, ", ");
-		at = tag_append(out, at, size, one);
+			at = engine_tag_append(out, at, size, ", ");
+		at = engine_tag_append(out, at, size, one);
 	}
-	host.unlock(host.ctx);
 	if (more) {
 		char tail[40];
 
 		snprintf(tail, sizeof(tail), ", and %zu more", more);
-		at = tag_append(out, at, size, tail);
+		at = engine_tag_append(out, at, size, tail);
 	}
 	return shown ? at : 0;
 }

@@ -24,10 +24,13 @@
 
 #include <libmilter/mfapi.h>
 
-/* What the callbacks need from the daemon. */
+/*
+ * What the callbacks need from the daemon.  The callbacks ask the engine
+ * only through its milter side (engine.h), which never waits behind the
+ * log; count_error, count_session and tag_settings must not either.
+ */
 struct milter_host {
-	struct engine *(*lock)(void *ctx); /* the engine, locked */
-	void (*unlock)(void *ctx);
+	struct engine *engine;
 	void (*count_error)(void *ctx);
 	void (*tag_settings)(void *ctx, int *tag, char *header, size_t size);
 	void *ctx;

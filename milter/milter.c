@@ -30,16 +30,6 @@ struct milter_seam milter_seam = {
 	.chgheader = smfi_chgheader,
 };
 
-static struct engine *host_lock(void *ctx)
-{
-	return runtime_lock(ctx);
-}
-
-static void host_unlock(void *ctx)
-{
-	runtime_unlock(ctx);
-}
-
 static void host_error(void *ctx)
 {
 	runtime_count_milter_error(ctx);
@@ -205,8 +195,7 @@ void milter_close(void)
 
 int milter_run(struct runtime *rt)
 {
-	struct milter_host h = { .lock = host_lock,
-				 .unlock = host_unlock,
+	struct milter_host h = { .engine = runtime_engine(rt),
 				 .count_error = host_error,
 				 .tag_settings = host_tag_settings,
 				 .ctx = rt,

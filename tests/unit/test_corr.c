@@ -232,10 +232,10 @@ static void test_sender_rejected(void **state)
 	reject(e, 1006, "user@example.com", LOST);
 	assert_int_equal(count_event(&got, "recipient_rejected"), 1);
 	assert_int_equal(count_event(&got, "sender_rejected"), 3);
-	corr_counts(engine_corr(e), &cc);
+	engine_counts(e, &cc);
 	assert_int_equal(cc.rejects, 1);
 	assert_int_equal(cc.sender_rejects, 3);
-	relay_walk(corr_relays(engine_corr(e)), one_relay, &seen);
+	engine_relay_walk(e, one_relay, &seen);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.r->sender_rejects, 3);
 	assert_int_equal(seen.r->sender_probes, 2); /* C1DA010215F and D2EB02030A1 */
@@ -422,7 +422,7 @@ static void test_bounded_memory(void **state)
 			 at(10), 0x200000 + i, i, i, i % 250);
 		feed(e, line);
 	}
-	corr_counts(engine_corr(e), &cc);
+	engine_counts(e, &cc);
 	assert_true(cc.queue_ids <= 16);
 	assert_true(cc.recipients <= 16);
 	assert_true(cc.relays <= 16);
@@ -542,7 +542,7 @@ static void test_removed_frees_queue_ids(void **state)
 		snprintf(qid, sizeof(qid), "%010X", 0x300000 + i);
 		probe(e, 10, qid, "a@example.com", 5, EXCH, "2.1.5", "deliverable", OK250);
 	}
-	corr_counts(engine_corr(e), &cc);
+	engine_counts(e, &cc);
 	assert_int_equal(cc.queue_ids, 0);
 	assert_int_equal(cc.recipients, 1);
 	engine_free(e);

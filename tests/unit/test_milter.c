@@ -1,18 +1,23 @@
 /*
  * test_milter - the milter callbacks driven through the seam, without an
  * MTA: negotiation, rejected recipients and refused senders joined with
- * the log's line, the tag header, forged tags, hostile input, and failing
- * open.
+ * the log's line, the tag header, forged tags, hostile input, failing
+ * open (out of memory on the way into the engine too), and sessions that
+ * never wait for the log thread.
  */
 #include "testutil.h"
 
 #include "callbacks.h"
+#include "diag.h"
 #include "seam.h"
 #include "xmem.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 
 /* ---- the fake MTA side ---- */
 
@@ -73,17 +78,6 @@ static struct collected got;
 static struct engine *engine;
 static int errors, tagging = 1;
 
-static struct engine *h_lock(void *ctx)
-{
-	(void)ctx;
-	return engine;
-}
-
-static void h_unlock(void *ctx)
-{
-	(void)ctx;
-}
-
 static void h_error(void *ctx)
 {
 	(void)ctx;
@@ -99,10 +93,10 @@ static void h_tag(void *ctx, int *tag, char *header, size_t size)
 
 static int setup(void **state)
 {
-	struct milter_host h = { h_lock, h_unlock, h_error, h_tag, NULL, "mta", NULL };
-
 	(void)state;
 	engine = test_engine(&got, NULL);
+	struct milter_host h = { engine, h_error, h_tag, NULL, "mta", NULL };
+
 	callbacks_bind(&h);
 	errors = 0;
 	tagging = 1;
@@ -580,6 +574,188 @@ static void test_fails_open(void **state)
 	session_end(&f);
 }
 
+/* ---- out of memory on the milter's way into the engine (issue 11, defect 9) ---- */
+
+static int fail_big(size_t size)
+{
+	return size >= 100; /* the reject's copy; the session's small strings go through */
+}
+
+static int warnings;
+static char last_warning[512];
+
+static void count_warning(const char *level, const char *text)
+{
+	if (strncmp(level, "warning", 7) == 0) {
+		warnings++;
+		snprintf(last_warning, sizeof(last_warning), "%s", text);
+	}
+}
+
+static void test_out_of_memory_in_reject_fails_open(void **state)
+{
+	struct fake_ctx f = { 0 };
+
+	(void)state;
+	warnings = 0;
+	session_start(&f, "client.example.org");
+	diag_set_hook(count_warning);
+	xmem_set_fail_hook(fail_big);
+	/* Before: corr_reject's xmalloc ended the daemon here. */
+	assert_int_equal(rcpt(&f, "user@example.com",
+			      "Recipient address rejected: unverified address: " LOST),
+			 SMFIS_CONTINUE);
+	assert_int_equal(rcpt(&f, "other@example.com",
+			      "Recipient address rejected: unverified address: " LOST),
+			 SMFIS_CONTINUE);
+	xmem_set_fail_hook(NULL);
+	diag_set_hook(NULL);
+	assert_int_equal(errors, 2);   /* both counted */
+	assert_int_equal(warnings, 1); /* said once: at most once a minute */
+	assert_non_null(strstr(last_warning, "rejected RCPT dropped"));
+	assert_int_equal(engine_stats(engine)->milter_dropped, 2);
+	/* The session goes on: a recipient is accepted, the message too. */
+	assert_int_equal(rcpt(&f, "ok@example.com", NULL), SMFIS_CONTINUE);
+	assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_CONTINUE);
+	/* The log's line still reports the refusal, alone. */
+	log_reject("user@example.com", "client.example.org");
+	engine_flush(engine);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(field_str(got.alert[0], "source"), "log");
+	session_end(&f);
+}
+
+/* ---- the milter never waits for the log (issue 11, defect 8) ---- */
+
+/*
+ * The daemon's log thread: its lock around every engine_line (runtime.c),
+ * a flood of lines, among them probes of the recipients the sessions ask
+ * about and relay=none lines, which cost the most.
+ */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int flood_stop;
+static atomic_ulong flood_lines;
+
+static void *flood(void *arg)
+{
+	char line[512];
+	unsigned long i = 0;
+
+	(void)arg;
+	while (!atomic_load(&flood_stop)) {
+		if (i % 3 == 0)
+			snprintf(line, sizeof(line),
+				 "Nov 25 10:00:00 mta postfix/smtp[7]: Q%06lX: "
+				 "to=<rcpt%lu@example.com>, "
+				 "relay=exchange.example.com[192.168.10.20]:25, delay=0.01, "
+				 "delays=0/0/0/0, dsn=4.4.2, status=undeliverable (" LOST ")",
+				 i, i % 50);
+		else
+			snprintf(
+				line, sizeof(line),
+				"Nov 25 10:00:00 mta postfix/smtp[7]: Q%06lX: "
+				"to=<x%lu@example.net>, "
+				"relay=none, delay=0.01, delays=0/0/0/0, dsn=4.4.1, "
+				"status=undeliverable (connect to mx%lu.example.net[10.%lu.%lu.1]: "
+				"Connection timed out)",
+				i, i, i, (i >> 8) & 255, i & 255);
+		pthread_mutex_lock(&log_lock);
+		feed(engine, line);
+		pthread_mutex_unlock(&log_lock);
+		i++;
+	}
+	atomic_store(&flood_lines, i);
+	return NULL;
+}
+
+/*
+ * The daemon's emit callback renders each alert and queues it with the
+ * log side's lock held (runtime.c): a millisecond, and now and then, on a
+ * loaded machine or with a long alert, far longer.
+ */
+static void slow_emit(void *ctx, struct alert *a)
+{
+	static unsigned long n;
+	struct timespec pause = { 0, ++n % 50 == 0 ? 300 * 1000000L : 1000000L };
+
+	(void)ctx;
+	(void)a;
+	nanosleep(&pause, NULL);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void test_milter_never_waits_for_the_log(void **state)
+{
+	pthread_t t;
+	double start = now_ms(), worst = 0;
+	unsigned long sessions = 0, tagged = 0;
+
+	(void)state;
+	engine_free(engine);
+	struct config *cf = config_new();
+
+	config_set(cf, "log_timezone", "UTC", NULL);
+	engine = engine_create(cf, slow_emit, NULL);
+	config_free(cf);
+	engine_set_threaded(engine, 1); /* as the daemon runs it */
+	struct milter_host h = { engine, h_error, h_tag, NULL, "mta", NULL };
+
+	callbacks_bind(&h);
+	atomic_store(&flood_stop, 0);
+	assert_int_equal(pthread_create(&t, NULL, flood, NULL), 0);
+	while (now_ms() - start < 1500) {
+		struct fake_ctx f = { 0 };
+		char addr[64];
+		double t0 = now_ms(), took;
+
+		snprintf(addr, sizeof(addr), "rcpt%lu@example.com", sessions % 50);
+		session_start(&f, "client.example.org");
+		rcpt(&f, "user@example.com",
+		     "Recipient address rejected: unverified address: " LOST);
+		rcpt(&f, addr, NULL);
+		assert_int_equal(callbacks_desc.xxfi_eom((SMFICTX *)(void *)&f), SMFIS_CONTINUE);
+		tagged += f.nadded == 1; /* the recipient's probe failed, the log said */
+		session_end(&f);
+		took = now_ms() - t0;
+		if (took > worst)
+			worst = took;
+		sessions++;
+		/* A busy MTA's pace, not a loop's: each refusal also has its log line. */
+		struct timespec pace = { 0, 1000000L };
+
+		nanosleep(&pace, NULL);
+	}
+	atomic_store(&flood_stop, 1);
+	pthread_join(t, NULL);
+	print_message("%lu milter sessions during %lu log lines; the slowest took %.1f ms\n",
+		      sessions, atomic_load(&flood_lines), worst);
+	/*
+	 * Before: 350-725 ms, waiting out the log side's long holds of the
+	 * lock (300 ms); now well under a millisecond, with room left for a
+	 * loaded machine that parks this thread for a while.
+	 */
+	assert_true(worst < 100);
+	assert_true(atomic_load(&flood_lines) > 100);
+	assert_true(sessions > 100);
+	assert_true(tagged > 0);
+	/*
+	 * What the milter handed over was taken in by the log side, or, when
+	 * the log side lagged too far behind, dropped and counted.
+	 */
+	engine_flush(engine);
+	struct corr_counts cc;
+
+	engine_counts(engine, &cc);
+	assert_int_equal(cc.milter_rejects + engine_stats(engine)->milter_dropped, sessions);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +777,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_tag_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fails_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_in_reject_fails_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_milter_never_waits_for_the_log, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("milter", tests, NULL, NULL);
