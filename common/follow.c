@@ -35,6 +35,7 @@
 #define FOLLOW_MAX_LINE    (64 * 1024)
 #define FOLLOW_COALESCE_MS 10   /* after a change, gather what follows it */
 #define FOLLOW_LINGER_MS   2000 /* a renamed log is read until quiet this long */
+#define FOLLOW_CHECKPOINT  256  /* lines between two positions handed to a checkpoint */
 
 struct follower {
 	char *path, *state_path, *dir, *base;
@@ -53,6 +54,8 @@ struct follower {
 	int stdin_done;           /* standard input reached its end */
 	int inotify_fd;
 	struct follow_stats stats;
+	follow_checkpoint_fn checkpoint; /* takes the positions instead of saving them */
+	void *checkpoint_ctx;
 };
 
 struct follower *follower_create(const char *path, const char *state_path)
@@ -93,6 +96,12 @@ void follower_free(struct follower *f)
 	free(f->dir);
 	free(f->base);
 	free(f);
+}
+
+void follower_set_checkpoint(struct follower *f, follow_checkpoint_fn fn, void *ctx)
+{
+	f->checkpoint = fn;
+	f->checkpoint_ctx = ctx;
 }
 
 const struct follow_stats *follower_stats(const struct follower *f)
@@ -253,6 +262,8 @@ void follower_start(struct follower *f)
 	}
 }
 
+static void follower_save(struct follower *f);
+
 static size_t follower_drain(struct follower *f, struct lreader *lr, follow_line_fn fn,
 			     follow_overlong_fn ofn, void *ctx)
 {
@@ -263,7 +274,9 @@ static size_t follower_drain(struct follower *f, struct lreader *lr, follow_line
 	while ((st = lreader_next(lr, &line, &len)) != LR_AGAIN) {
 		if (st == LR_LINE) {
 			fn(ctx, line, len);
-			n++;
+			/* A long batch hands out positions on the way. */
+			if (++n % FOLLOW_CHECKPOINT == 0 && f->checkpoint && lr == f->lr)
+				follower_save(f);
 		} else if (st == LR_OVERLONG) {
 			if (ofn)
 				ofn(ctx);
@@ -379,6 +392,10 @@ static void follower_save(struct follower *f)
 	pos.ino = f->ino;
 	pos.offset = lreader_offset(f->lr);
 	pos.head_hash = f->head_hash;
+	if (f->checkpoint) {
+		f->checkpoint(f->checkpoint_ctx, &pos);
+		return;
+	}
 	if (f->have_saved && memcmp(&pos, &f->saved, sizeof(pos)) == 0)
 		return;
 	if (logpos_save(f->state_path, &pos) < 0) {
