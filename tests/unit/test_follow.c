@@ -120,6 +120,78 @@ static void test_rename_rotation_with_late_writes(void **state)
 	follower_free(f);
 }
 
+/* The writer goes on writing to the renamed file after the switch (until its HUP). */
+static void test_rename_writes_after_the_switch(void **state)
+{
+	struct got g = { .len = 0 };
+	struct follower *f;
+
+	(void)state;
+	f = follow_empty_log();
+	append(logp, "a\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_int_equal(rename(logp, rotated), 0);
+	append(logp, "b-new\n");
+	follower_read(f, on_line, NULL, &g); /* switched to the new file */
+	append(rotated, "c-late\n");
+	append(logp, "d-new\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_string_equal(g.text, "a|b-new|c-late|d-new|");
+	follower_free(f);
+}
+
+/* copytruncate copied lines not read yet: they are taken from the copy. */
+static void test_copytruncate_rest_from_the_copy(void **state)
+{
+	struct got g = { .len = 0 };
+	struct follower *f;
+	char cmd[512];
+
+	(void)state;
+	f = follow_empty_log();
+	append(logp, "one\n");
+	follower_read(f, on_line, NULL, &g);
+	append(logp, "two\nthree\n");
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", logp, rotated);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(truncate(logp, 0), 0);
+	append(logp, "four\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_string_equal(g.text, "one|two|three|four|");
+	assert_int_equal(follower_stats(f)->truncations, 1);
+	follower_free(f);
+}
+
+/* A state file that cannot be used says why. */
+static void test_state_file_reasons(void **state)
+{
+	static const struct {
+		const char *content, *why;
+	} cases[] = {
+		{ "", "empty" },
+		{ "\x01\x02 junk\n", "not a probewatch position" },
+		{ "journal-cursor s=1;i=2\n", "a journal cursor, not a file position" },
+		{ "probewatch-logpos 2 1 2 3 4\n", "version 2 is not known" },
+		{ "probewatch-logpos 1 1 2", "incomplete position" },
+		{ "probewatch-logpos 1 1 2 3 4 trailing\n", "incomplete position" },
+	};
+	struct logpos pos;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), -1); /* none */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(statep);
+		append(statep, cases[i].content);
+		assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), -2);
+		assert_string_equal(why, cases[i].why);
+	}
+	unlink(statep);
+	append(statep, "probewatch-logpos 1 11 22 33 44\n");
+	assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), 0);
+	assert_true(pos.dev == 11 && pos.ino == 22 && pos.offset == 33 && pos.head_hash == 44);
+}
+
 static void test_copytruncate(void **state)
 {
 	struct got g = { .len = 0 };
@@ -337,6 +409,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rename_rotation_with_late_writes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_writes_after_the_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_copytruncate_rest_from_the_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_state_file_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_from_saved_position, setup, teardown),
