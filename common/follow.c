@@ -46,9 +46,10 @@ struct follower {
 	struct logpos saved;
 	int have_saved;
 	int missing_warned;
-	int open_warned;      /* the log is there but cannot be opened */
-	long long start_size; /* no saved position: history ends here (-1: none) */
-	int old_fd;           /* the renamed log, read on for a while */
+	int open_warned;               /* the log is there but cannot be opened */
+	long long start_size;          /* no saved position: history ends here (-1: none) */
+	uint64_t start_dev, start_ino; /* in this file */
+	int old_fd;                    /* the renamed log, read on for a while */
 	struct lreader *old_lr;
 	struct timespec old_seen; /* when it last gave data */
 	int stdin_done;           /* standard input reached its end */
@@ -183,7 +184,8 @@ static int follower_reopen(struct follower *f)
 	struct stat st;
 	long long at = 0;
 
-	if (f->start_size >= 0 && stat(f->path, &st) == 0 && (long long)st.st_size >= f->start_size)
+	if (f->start_size >= 0 && stat(f->path, &st) == 0 && (uint64_t)st.st_dev == f->start_dev &&
+	    (uint64_t)st.st_ino == f->start_ino && (long long)st.st_size >= f->start_size)
 		at = f->start_size;
 	if (follower_open(f, f->path, at) < 0) {
 		if (errno == ENOENT) {
@@ -250,14 +252,16 @@ void follower_start(struct follower *f)
 		msg_warn("state file %s: %s; reading %s from its end", f->state_path, why, f->path);
 	/* No saved position: what is already there is history. */
 	if (follower_open(f, f->path, -1) < 0) {
-		if (errno == ENOENT) {
-			msg_warn("cannot open %s (%s): waiting for it", f->path, strerror(errno));
-			f->missing_warned = 1;
-		} else {
-			msg_warn("cannot open %s (%s): waiting for it", f->path, strerror(errno));
-			f->open_warned = 1;
-			if (stat(f->path, &st) == 0)
-				f->start_size = (long long)st.st_size;
+		int missing = errno == ENOENT;
+
+		msg_warn("cannot open %s (%s): waiting for it", f->path, strerror(errno));
+		f->missing_warned = missing;
+		f->open_warned = !missing;
+		if (!missing && stat(f->path, &st) == 0) {
+			/* There but unreadable: what it holds now is history all the same. */
+			f->start_size = (long long)st.st_size;
+			f->start_dev = (uint64_t)st.st_dev;
+			f->start_ino = (uint64_t)st.st_ino;
 		}
 	}
 }
