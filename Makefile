@@ -119,6 +119,10 @@ $(O)/mclient: tests/milter/mclient.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/faultlog: tests/faults/faultlog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
 $(O)/fakesmtp: tests/e2e/fakesmtp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $< $(TLS_LIBS)
@@ -136,7 +140,7 @@ $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock $(O)/faultlog
 
 # The test build: AddressSanitizer and UBSan on everything; another
 # compiler (make check CC=clang) builds in its own folder.

@@ -12,6 +12,8 @@
 struct alertq {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
+	pthread_cond_t room; /* signalled when the queue is down to `waiting_for` */
+	size_t waiting_for;  /* 0: nobody waits */
 	struct queued_alert *ring;
 	size_t max, size, head, count; /* size: the ring, max plus the reserve */
 	int closed;
@@ -30,6 +32,7 @@ struct alertq *alertq_create(size_t max, size_t reserve)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->nonempty, &ca);
+	pthread_cond_init(&q->room, &ca);
 	pthread_condattr_destroy(&ca);
 	return q;
 }
@@ -44,6 +47,7 @@ void alertq_free(struct alertq *q)
 		q->count--;
 	}
 	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->room);
 	pthread_mutex_destroy(&q->lock);
 	free(q->ring);
 	free(q);
@@ -104,10 +108,43 @@ int alertq_pop(struct alertq *q, struct queued_alert *out, int timeout_ms)
 		*out = q->ring[q->head];
 		q->head = (q->head + 1) % q->size;
 		q->count--;
+		if (q->waiting_for && q->count <= q->waiting_for)
+			pthread_cond_broadcast(&q->room);
 		rc = 1;
 	} else {
 		rc = q->closed ? -1 : 0;
 	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+static void deadline(struct timespec *until, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += timeout_ms / 1000;
+	until->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
+	}
+}
+
+int alertq_wait_room(struct alertq *q, size_t high, size_t low, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->count >= high && !q->closed) {
+		deadline(&until, timeout_ms);
+		q->st.waits++;
+		while (q->count > low && !q->closed && rc != ETIMEDOUT) {
+			q->waiting_for = low ? low : 1;
+			rc = pthread_cond_timedwait(&q->room, &q->lock, &until);
+		}
+		q->waiting_for = 0;
+	}
+	rc = q->count < high || q->closed;
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
@@ -117,6 +154,7 @@ void alertq_close(struct alertq *q)
 	pthread_mutex_lock(&q->lock);
 	q->closed = 1;
 	pthread_cond_broadcast(&q->nonempty);
+	pthread_cond_broadcast(&q->room);
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -7,7 +7,9 @@
  * alertq_push_reserved(): the alerts that stand for others (fold's
  * summaries) and the rare ones that must not be lost (pipelining
  * suspected, relay recovered) still get in when a burst filled the
- * queue.  The consumer pops with a timeout.  The queue owns
+ * queue.  The log thread, which may wait, asks for room before each line
+ * (alertq_wait_room), so that a slow sink slows the reading of the log
+ * instead of losing alerts.  The consumer pops with a timeout.  The queue owns
  * pushed strings until they are popped; the popper frees them.
  */
 #ifndef PW_ALERTQ_H
@@ -27,6 +29,7 @@ struct queued_alert {
 
 struct alertq_stats {
 	unsigned long pushed, dropped; /* dropped: ordinary and reserved pushes */
+	unsigned long waits;           /* times a producer waited for room */
 	size_t length, high_water;
 };
 
@@ -40,6 +43,12 @@ int alertq_push(struct alertq *q, char *json, size_t len, enum alert_severity se
 int alertq_push_reserved(struct alertq *q, char *json, size_t len, enum alert_severity sev);
 /* 1 with an alert, 0 on timeout, -1 when closed and empty. */
 int alertq_pop(struct alertq *q, struct queued_alert *out, int timeout_ms);
+/*
+ * With high or more alerts queued, wait until the consumer took them down
+ * to low (or timeout_ms passed, or the queue closed).  1 when there is
+ * room now (fewer than high), else 0.
+ */
+int alertq_wait_room(struct alertq *q, size_t high, size_t low, int timeout_ms);
 /* Wake the consumer: it gets what is left, then -1. */
 void alertq_close(struct alertq *q);
 void alertq_stats(struct alertq *q, struct alertq_stats *out);

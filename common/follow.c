@@ -6,6 +6,12 @@
  * a shorter file or another first line means truncation.  inotify
  * watches the log's folder, because the file itself is replaced on
  * rotation.
+ *
+ * After a rename the old file stays open and is read on until it has
+ * been quiet for FOLLOW_LINGER_MS: a syslog daemon goes on writing to it
+ * until logrotate's postrotate tells it to reopen.  After a truncation
+ * the rest that was not read yet is taken from PATH.1, the copy that
+ * copytruncate made (when that file starts with the same first line).
  */
 #include "follow.h"
 #include "diag.h"
@@ -22,11 +28,14 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FOLLOW_BUFFER      (256 * 1024)
 #define FOLLOW_MAX_LINE    (64 * 1024)
-#define FOLLOW_COALESCE_MS 10 /* after a change, gather what follows it */
+#define FOLLOW_COALESCE_MS 10   /* after a change, gather what follows it */
+#define FOLLOW_LINGER_MS   2000 /* a renamed log is read until quiet this long */
+#define FOLLOW_CHECKPOINT  256  /* lines between two positions handed to a checkpoint */
 
 struct follower {
 	char *path, *state_path, *dir, *base;
@@ -37,9 +46,17 @@ struct follower {
 	struct logpos saved;
 	int have_saved;
 	int missing_warned;
-	int stdin_done; /* standard input reached its end */
+	int open_warned;               /* the log is there but cannot be opened */
+	long long start_size;          /* no saved position: history ends here (-1: none) */
+	uint64_t start_dev, start_ino; /* in this file */
+	int old_fd;                    /* the renamed log, read on for a while */
+	struct lreader *old_lr;
+	struct timespec old_seen; /* when it last gave data */
+	int stdin_done;           /* standard input reached its end */
 	int inotify_fd;
 	struct follow_stats stats;
+	follow_checkpoint_fn checkpoint; /* takes the positions instead of saving them */
+	void *checkpoint_ctx;
 };
 
 struct follower *follower_create(const char *path, const char *state_path)
@@ -52,7 +69,10 @@ struct follower *follower_create(const char *path, const char *state_path)
 	f->state_path = state_path && !f->is_stdin ? xstrdup(state_path) : NULL;
 	f->fd = -1;
 	f->inotify_fd = -1;
+	f->old_fd = -1;
+	f->start_size = -1;
 	f->lr = lreader_create(-1, FOLLOW_BUFFER, FOLLOW_MAX_LINE);
+	f->old_lr = lreader_create(-1, FOLLOW_BUFFER, FOLLOW_MAX_LINE);
 	slash = strrchr(f->path, '/');
 	f->dir = slash ? xmemdup(f->path, slash == f->path ? 1 : (size_t)(slash - f->path))
 		       : xstrdup(".");
@@ -68,12 +88,21 @@ void follower_free(struct follower *f)
 		close(f->fd);
 	if (f->inotify_fd >= 0)
 		close(f->inotify_fd);
+	if (f->old_fd >= 0)
+		close(f->old_fd);
 	lreader_free(f->lr);
+	lreader_free(f->old_lr);
 	free(f->path);
 	free(f->state_path);
 	free(f->dir);
 	free(f->base);
 	free(f);
+}
+
+void follower_set_checkpoint(struct follower *f, follow_checkpoint_fn fn, void *ctx)
+{
+	f->checkpoint = fn;
+	f->checkpoint_ctx = ctx;
 }
 
 const struct follow_stats *follower_stats(const struct follower *f)
@@ -144,10 +173,45 @@ static int follower_open_rotated(struct follower *f, const struct logpos *pos)
 	return 0;
 }
 
+/*
+ * Open the log at offset 0 (or where history ended, when it could not be
+ * opened at start-up) after it was missing or unreadable; each state is
+ * reported once, and its end too.
+ */
+static int follower_reopen(struct follower *f)
+{
+	struct stat st;
+	long long at = 0;
+
+	if (f->start_size >= 0 && stat(f->path, &st) == 0 && (uint64_t)st.st_dev == f->start_dev &&
+	    (uint64_t)st.st_ino == f->start_ino && (long long)st.st_size >= f->start_size)
+		at = f->start_size;
+	if (follower_open(f, f->path, at) < 0) {
+		if (errno == ENOENT) {
+			if (!f->missing_warned)
+				msg_warn("%s is gone (%m): waiting for it", f->path);
+			f->missing_warned = 1;
+		} else if (!f->open_warned) {
+			msg_warn("cannot open %s (%m): waiting for it", f->path);
+			f->open_warned = 1;
+		}
+		return -1;
+	}
+	f->start_size = -1;
+	if (f->missing_warned)
+		msg_info("%s is there again", f->path);
+	if (f->open_warned)
+		msg_info("%s is readable again", f->path);
+	f->missing_warned = f->open_warned = 0;
+	return 0;
+}
+
 void follower_start(struct follower *f)
 {
 	struct logpos pos;
 	struct stat st;
+	char why[160];
+	int rc;
 
 	follower_watch(f);
 	if (f->is_stdin) {
@@ -157,7 +221,8 @@ void follower_start(struct follower *f)
 		lreader_reset(f->lr, 0, 0);
 		return;
 	}
-	if (f->state_path && logpos_load(f->state_path, &pos) == 0) {
+	rc = f->state_path ? logpos_load(f->state_path, &pos, why, sizeof(why)) : -1;
+	if (rc == 0) {
 		f->saved = pos;
 		f->have_saved = 1;
 		if (stat(f->path, &st) == 0 && (uint64_t)st.st_dev == pos.dev &&
@@ -175,30 +240,45 @@ void follower_start(struct follower *f)
 		if (follower_open_rotated(f, &pos) == 0)
 			return;
 		/* Another file since the position was saved: all of it is new. */
-		if (follower_open(f, f->path, 0) == 0)
+		if (follower_reopen(f) == 0)
 			msg_info("%s was replaced while probewatch was stopped: reading it from "
 				 "the start",
 				 f->path);
 		return;
 	}
+	if (rc < -1)
+		msg_warn("state file %s: %s; reading %s from its end", f->state_path, why, f->path);
 	/* No saved position: what is already there is history. */
-	if (follower_open(f, f->path, -1) < 0 && !f->missing_warned) {
+	if (follower_open(f, f->path, -1) < 0) {
+		int missing = errno == ENOENT;
+
 		msg_warn("cannot open %s (%m): waiting for it", f->path);
-		f->missing_warned = 1;
+		f->missing_warned = missing;
+		f->open_warned = !missing;
+		if (!missing && stat(f->path, &st) == 0) {
+			/* There but unreadable: what it holds now is history all the same. */
+			f->start_size = (long long)st.st_size;
+			f->start_dev = (uint64_t)st.st_dev;
+			f->start_ino = (uint64_t)st.st_ino;
+		}
 	}
 }
 
-static size_t follower_drain(struct follower *f, follow_line_fn fn, follow_overlong_fn ofn,
-			     void *ctx)
+static void follower_save(struct follower *f);
+
+static size_t follower_drain(struct follower *f, struct lreader *lr, follow_line_fn fn,
+			     follow_overlong_fn ofn, void *ctx)
 {
 	const char *line;
 	size_t len, n = 0;
 	enum lreader_status st;
 
-	while ((st = lreader_next(f->lr, &line, &len)) != LR_AGAIN) {
+	while ((st = lreader_next(lr, &line, &len)) != LR_AGAIN) {
 		if (st == LR_LINE) {
 			fn(ctx, line, len);
-			n++;
+			/* A long batch hands out positions on the way. */
+			if (++n % FOLLOW_CHECKPOINT == 0 && f->checkpoint && lr == f->lr)
+				follower_save(f);
 		} else if (st == LR_OVERLONG) {
 			if (ofn)
 				ofn(ctx);
@@ -209,6 +289,96 @@ static size_t follower_drain(struct follower *f, follow_line_fn fn, follow_overl
 		}
 	}
 	f->stats.lines += n;
+	return n;
+}
+
+/* The end of a file that will not grow any more: its unterminated last line too. */
+static size_t follower_finish(struct follower *f, struct lreader *lr, follow_line_fn fn,
+			      follow_overlong_fn ofn, void *ctx)
+{
+	size_t n = follower_drain(f, lr, fn, ofn, ctx);
+	const char *line;
+	size_t len;
+
+	if (lreader_partial(lr, &line, &len)) {
+		fn(ctx, line, len);
+		f->stats.lines++;
+		n++;
+	}
+	return n;
+}
+
+static long long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000LL + (now.tv_nsec - t->tv_nsec) / 1000000LL;
+}
+
+/* Read on in the renamed log; close it once it has been quiet long enough (or now). */
+static size_t follower_drain_old(struct follower *f, follow_line_fn fn, follow_overlong_fn ofn,
+				 void *ctx, int now)
+{
+	size_t n;
+
+	if (f->old_fd < 0)
+		return 0;
+	n = follower_drain(f, f->old_lr, fn, ofn, ctx);
+	if (n)
+		clock_gettime(CLOCK_MONOTONIC, &f->old_seen);
+	else if (now || ms_since(&f->old_seen) >= FOLLOW_LINGER_MS) {
+		n += follower_finish(f, f->old_lr, fn, ofn, ctx);
+		close(f->old_fd);
+		f->old_fd = -1;
+		lreader_reset(f->old_lr, -1, 0);
+	}
+	return n;
+}
+
+/* Rotated by rename: the old file is read on for a while, beside the new one. */
+static size_t follower_retire(struct follower *f, follow_line_fn fn, follow_overlong_fn ofn,
+			      void *ctx)
+{
+	size_t n = follower_drain_old(f, fn, ofn, ctx, 1);
+	struct lreader *lr = f->old_lr;
+
+	f->old_lr = f->lr;
+	f->lr = lr;
+	f->old_fd = f->fd;
+	f->fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &f->old_seen);
+	return n + follower_drain_old(f, fn, ofn, ctx, 0);
+}
+
+/*
+ * Truncated in place: copytruncate copied the log to PATH.1 first, so
+ * what was not read yet is there, past our offset.
+ */
+static size_t follower_finish_copy(struct follower *f, follow_line_fn fn, follow_overlong_fn ofn,
+				   void *ctx)
+{
+	char old[PATH_MAX];
+	struct stat st;
+	uint64_t at = lreader_offset(f->lr);
+	struct lreader *lr;
+	size_t n;
+	int fd;
+
+	if (f->head_hash == 0 || snprintf(old, sizeof(old), "%s.1", f->path) >= (int)sizeof(old))
+		return 0;
+	if ((fd = open(old, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size <= at ||
+	    logpos_head_hash(fd) != f->head_hash || lseek(fd, (off_t)at, SEEK_SET) < 0) {
+		close(fd);
+		return 0;
+	}
+	lr = lreader_create(fd, FOLLOW_BUFFER, FOLLOW_MAX_LINE);
+	lreader_reset(lr, fd, at);
+	n = follower_finish(f, lr, fn, ofn, ctx);
+	lreader_free(lr);
+	close(fd);
 	return n;
 }
 
@@ -224,6 +394,10 @@ static void follower_save(struct follower *f)
 	pos.ino = f->ino;
 	pos.offset = lreader_offset(f->lr);
 	pos.head_hash = f->head_hash;
+	if (f->checkpoint) {
+		f->checkpoint(f->checkpoint_ctx, &pos);
+		return;
+	}
 	if (f->have_saved && memcmp(&pos, &f->saved, sizeof(pos)) == 0)
 		return;
 	if (logpos_save(f->state_path, &pos) < 0) {
@@ -242,23 +416,21 @@ size_t follower_read(struct follower *f, follow_line_fn fn, follow_overlong_fn o
 	const char *line;
 	size_t len;
 
-	if (f->fd < 0) {
-		/* It appeared: everything in it was written after we started waiting. */
-		if (follower_open(f, f->path, 0) < 0)
-			return 0;
-		if (f->missing_warned)
-			msg_info("%s is there again", f->path);
-		f->missing_warned = 0;
-	}
+	n += follower_drain_old(f, fn, ofn, ctx, 0);
+	/* It appeared, or can be read now: everything in it is new. */
+	if (f->fd < 0 && follower_reopen(f) < 0)
+		return n;
 	for (int rounds = 0; rounds < 16; rounds++) {
 		if (!f->is_stdin && fstat(f->fd, &fst) == 0 &&
 		    ((uint64_t)fst.st_size < lreader_offset(f->lr) ||
 		     (f->head_hash && logpos_head_hash(f->fd) != f->head_hash))) {
-			/* Truncated in place (copytruncate): start again. */
+			/* Truncated in place (copytruncate): the copy's rest, then from the start.
+			 */
+			n += follower_finish_copy(f, fn, ofn, ctx);
 			follower_open(f, f->path, 0);
 			f->stats.truncations++;
 		}
-		n += follower_drain(f, fn, ofn, ctx);
+		n += follower_drain(f, f->lr, fn, ofn, ctx);
 		if (f->is_stdin) {
 			if (lreader_at_eof(f->lr) && !f->stdin_done) {
 				if (lreader_partial(f->lr, &line, &len)) {
@@ -276,21 +448,18 @@ size_t follower_read(struct follower *f, follow_line_fn fn, follow_overlong_fn o
 			}
 			break;
 		}
+		if ((uint64_t)st.st_dev != f->dev || (uint64_t)st.st_ino != f->ino) {
+			/* Rotated: the old file is read on while the new one is read from its
+			 * start. */
+			n += follower_retire(f, fn, ofn, ctx);
+			f->stats.rotations++;
+			if (follower_reopen(f) < 0)
+				break;
+			continue;
+		}
 		if (f->missing_warned) {
 			msg_info("%s is there again", f->path);
 			f->missing_warned = 0;
-		}
-		if ((uint64_t)st.st_dev != f->dev || (uint64_t)st.st_ino != f->ino) {
-			/* Rotated: finish the old file, then the new one from its start. */
-			n += follower_drain(f, fn, ofn, ctx);
-			if (lreader_partial(f->lr, &line, &len)) {
-				fn(ctx, line, len);
-				n++;
-			}
-			if (follower_open(f, f->path, 0) < 0)
-				break;
-			f->stats.rotations++;
-			continue;
 		}
 		break;
 	}
@@ -333,6 +502,9 @@ int follower_wait(struct follower *f, int stop_fd, int timeout_ms)
 		p[n].events = POLLIN;
 		ip = n++;
 	}
+	/* A renamed log still read: its writes are not named like the log. */
+	if (f->old_fd >= 0 && timeout_ms > FOLLOW_LINGER_MS / 4)
+		timeout_ms = FOLLOW_LINGER_MS / 4;
 	for (;;) {
 		if (poll(p, (nfds_t)n, timeout_ms) <= 0)
 			return 0;
@@ -341,7 +513,7 @@ int follower_wait(struct follower *f, int stop_fd, int timeout_ms)
 		if (ip < 0 || f->is_stdin)
 			return 0;
 		while ((got = read(f->inotify_fd, buf, sizeof(buf))) > 0)
-			ours |= follower_event_is_ours(f, buf, got);
+			ours |= f->old_fd >= 0 || follower_event_is_ours(f, buf, got);
 		if (ours)
 			break;
 		/* Another file in the folder changed; the slow poll still bounds the wait. */

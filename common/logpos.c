@@ -4,6 +4,7 @@
  * The state file is one line: "probewatch-logpos 1 DEV INO OFFSET HASH".
  */
 #include "logpos.h"
+#include "diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,22 +15,49 @@
 
 #define LOGPOS_HEAD_MAX 512
 
-int logpos_load(const char *path, struct logpos *pos)
+int logpos_load(const char *path, struct logpos *pos, char *why, size_t size)
 {
 	char buf[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), version, used = 0;
 	ssize_t n;
 
-	if (fd < 0)
-		return -1;
+	snprintf(why, size, "%s", "");
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -1;
+		diag_format(why, size, "cannot read it (%m)");
+		return -2;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		diag_format(why, size, "cannot read it (%m)");
 	close(fd);
-	if (n <= 0)
-		return -1;
+	if (n < 0)
+		return -2;
 	buf[n] = 0;
-	if (sscanf(buf, "probewatch-logpos 1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-		   &pos->dev, &pos->ino, &pos->offset, &pos->head_hash) != 4)
-		return -1;
+	if (n == 0) {
+		snprintf(why, size, "empty");
+		return -2;
+	}
+	if (strncmp(buf, "journal-cursor ", 15) == 0) {
+		snprintf(why, size, "a journal cursor, not a file position");
+		return -2;
+	}
+	if (sscanf(buf, "probewatch-logpos %d %n", &version, &used) == 1 && used > 0 &&
+	    version != 1) {
+		snprintf(why, size, "version %d is not known", version);
+		return -2;
+	}
+	used = 0;
+	if (sscanf(buf, "probewatch-logpos 1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 "%n",
+		   &pos->dev, &pos->ino, &pos->offset, &pos->head_hash, &used) != 4 ||
+	    (buf[used] != '\n' && buf[used] != 0) || (buf[used] == '\n' && buf[used + 1] != 0)) {
+		snprintf(why, size, "%s",
+			 strncmp(buf, "probewatch-logpos 1 ", 20) == 0
+				 ? "incomplete position"
+				 : "not a probewatch position");
+		return -2;
+	}
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #ifndef PW_LOGPOS_H
 #define PW_LOGPOS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,8 +21,12 @@ struct logpos {
 	uint64_t head_hash; /* 0: the file had no whole first line yet */
 };
 
-/* 0 on success; -1 if there is no usable state (missing or malformed). */
-int logpos_load(const char *path, struct logpos *pos);
+/*
+ * 0 on success; -1 if there is no state file; -2 if it cannot be used
+ * (unreadable, empty, another format or version, cut short), why saying
+ * which in a few words.
+ */
+int logpos_load(const char *path, struct logpos *pos, char *why, size_t size);
 /* 0 on success; -1 after setting errno. */
 int logpos_save(const char *path, const struct logpos *pos);
 

@@ -1,5 +1,13 @@
 /*
  * runtime - log thread, sink thread, signal thread (see runtime.h).
+ *
+ * The read position is saved by the sink thread, not the log thread: the
+ * follower hands out positions (checkpoints), each is marked with the
+ * number of alerts queued so far, and a position is saved once the sink
+ * thread has delivered that many.  A kill -9 then never loses the alert
+ * of a line before the saved position; the alerts delivered after the
+ * last save are raised again after a restart (at most one batch of up to
+ * 256 lines, see docs/reliability.md).
  */
 #include "runtime.h"
 #include "alertq.h"
@@ -31,6 +39,12 @@
 #define SINK_POLL_MS        250
 #define LOG_POLL_MS         1000
 #define METRICS_FILE_S      15 /* how often metrics_file is rewritten */
+#define POS_MARKS           64 /* positions waiting for their alerts' delivery */
+
+struct pos_mark {
+	struct logpos pos;
+	unsigned long ticket; /* alerts queued before it */
+};
 
 struct runtime {
 	struct config *cf;
@@ -55,6 +69,15 @@ struct runtime {
 	struct autocheck *autocheck; /* pipecheck on suspicion; from runtime_start on */
 	struct sinks *sinks;         /* owned by the sink thread once started */
 	struct follower *follower;
+	/* checkpoints, under pos_lock; the rest is the sink thread's */
+	pthread_mutex_t pos_lock;
+	struct pos_mark marks[POS_MARKS];
+	size_t nmarks;
+	unsigned long delivered; /* alerts popped and handed to the sinks */
+	struct logpos pos_saved;
+	int have_pos_saved;
+	unsigned long pos_save_failures;
+	char *state_path;
 	time_t started;
 	int stop_pipe[2];
 	atomic_int stopping;
@@ -148,6 +171,56 @@ static void configure_autocheck(struct runtime *rt, const struct config *cf)
 			    config_num(cf, CF_PIPECHECK_INTERVAL));
 }
 
+/*
+ * A position from the log thread: it may be saved once every alert queued
+ * until now is delivered.  Positions that need no more alerts than the
+ * last one replace it; when the marks are full the newest is replaced.
+ */
+static void on_checkpoint(void *ctx, const struct logpos *pos)
+{
+	struct runtime *rt = ctx;
+	struct alertq_stats qs;
+
+	alertq_stats(rt->queue, &qs);
+	pthread_mutex_lock(&rt->pos_lock);
+	if (rt->nmarks &&
+	    (rt->marks[rt->nmarks - 1].ticket == qs.pushed || rt->nmarks == POS_MARKS))
+		rt->nmarks--;
+	rt->marks[rt->nmarks].pos = *pos;
+	rt->marks[rt->nmarks].ticket = qs.pushed;
+	rt->nmarks++;
+	pthread_mutex_unlock(&rt->pos_lock);
+}
+
+/* From the sink thread: save the newest position whose alerts are all delivered. */
+static void save_position(struct runtime *rt)
+{
+	struct logpos pos;
+	size_t k = 0;
+	const char *path;
+
+	pthread_mutex_lock(&rt->pos_lock);
+	while (k < rt->nmarks && rt->marks[k].ticket <= rt->delivered)
+		k++;
+	if (k)
+		pos = rt->marks[k - 1].pos;
+	memmove(rt->marks, rt->marks + k, (rt->nmarks - k) * sizeof(rt->marks[0]));
+	rt->nmarks -= k;
+	pthread_mutex_unlock(&rt->pos_lock);
+	if (k == 0 || (rt->have_pos_saved && memcmp(&pos, &rt->pos_saved, sizeof(pos)) == 0))
+		return;
+	path = rt->state_path;
+	if (path == NULL || path[0] == 0)
+		return;
+	if (logpos_save(path, &pos) < 0) {
+		if (rt->pos_save_failures++ == 0)
+			msg_warn("cannot save the read position in %s: %m", path);
+		return;
+	}
+	rt->pos_saved = pos;
+	rt->have_pos_saved = 1;
+}
+
 struct runtime *runtime_create(const struct config *cf, const struct runtime_reload *reload)
 {
 	struct runtime *rt = xcalloc(1, sizeof(*rt));
@@ -164,6 +237,7 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	}
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_mutex_init(&rt->req_lock, NULL);
+	pthread_mutex_init(&rt->pos_lock, NULL);
 	rt->queue = alertq_create(ALERT_QUEUE_MAX, ALERT_QUEUE_RESERVE);
 	rt->fold = fold_create((unsigned)config_num(cf, CF_ALERT_FOLD_THRESHOLD),
 			       config_num(cf, CF_ALERT_FOLD_WINDOW), fold_emit, rt);
@@ -171,9 +245,12 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	engine_set_threaded(rt->engine, 1);
 	pthread_mutex_init(&rt->tag_lock, NULL);
 	copy_tag_settings(rt, rt->cf);
-	if (strncmp(config_str(cf, CF_LOG_SOURCE), "journal", 7) != 0)
+	if (strncmp(config_str(cf, CF_LOG_SOURCE), "journal", 7) != 0) {
 		rt->follower = follower_create(config_str(cf, CF_LOG_SOURCE),
 					       config_str(cf, CF_STATE_FILE));
+		follower_set_checkpoint(rt->follower, on_checkpoint, rt);
+		rt->state_path = xstrdup(config_str(cf, CF_STATE_FILE));
+	}
 	rt->stop_pipe[0] = rt->stop_pipe[1] = -1;
 	if (pipe(rt->stop_pipe) < 0)
 		msg_fatal("pipe: %m");
@@ -266,6 +343,13 @@ static void on_line(void *ctx, const char *line, size_t len)
 {
 	struct runtime *rt = ctx;
 
+	/*
+	 * A sink slower than the log: wait here, with no lock held, rather
+	 * than let the queue drop alerts (milter threads never wait).
+	 */
+	while (!alertq_wait_room(rt->queue, ALERT_QUEUE_MAX / 2, ALERT_QUEUE_MAX / 4, 250) &&
+	       !rt->stopping)
+		;
 	pthread_mutex_lock(&rt->lock);
 	engine_line(rt->engine, line, len);
 	pthread_mutex_unlock(&rt->lock);
@@ -357,6 +441,7 @@ static void sink_stats_alert(struct runtime *rt)
 	c.engine = *engine_stats(rt->engine);
 	engine_counts(rt->engine, &c.corr);
 	c.follow = rt->follow_copy;
+	c.follow.state_save_failures += rt->pos_save_failures;
 	c.milter_errors = atomic_load(&rt->milter_errors);
 	pthread_mutex_unlock(&rt->lock);
 	alertq_stats(rt->queue, &c.queue);
@@ -441,11 +526,13 @@ static void *sink_thread(void *arg)
 		if (rc > 0) {
 			sinks_deliver(rt->sinks, qa.json, qa.len, qa.sev);
 			free(qa.json);
+			rt->delivered++;
 		} else if (rc < 0) {
 			break;
 		} else {
 			sinks_retry(rt->sinks);
 		}
+		save_position(rt);
 		sink_requests(rt);
 		sink_second(rt);
 		pthread_mutex_lock(&rt->req_lock);
@@ -453,6 +540,7 @@ static void *sink_thread(void *arg)
 		pthread_mutex_unlock(&rt->req_lock);
 		write_metrics_file(rt);
 	}
+	save_position(rt);
 	sink_requests(rt);
 	rt->fold_ticked = 0;
 	rt->queue_said = 0; /* the last drops are said in any case */
@@ -594,10 +682,12 @@ void runtime_free(struct runtime *rt)
 	pthread_mutex_destroy(&rt->lock);
 	pthread_mutex_destroy(&rt->req_lock);
 	pthread_mutex_destroy(&rt->tag_lock);
+	pthread_mutex_destroy(&rt->pos_lock);
 	close(rt->stop_pipe[0]);
 	close(rt->stop_pipe[1]);
 	free(rt->want_sinks);
 	free(rt->want_ident);
+	free(rt->state_path);
 	config_free(rt->cf);
 	free(rt);
 }

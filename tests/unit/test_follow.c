@@ -120,6 +120,78 @@ static void test_rename_rotation_with_late_writes(void **state)
 	follower_free(f);
 }
 
+/* The writer goes on writing to the renamed file after the switch (until its HUP). */
+static void test_rename_writes_after_the_switch(void **state)
+{
+	struct got g = { .len = 0 };
+	struct follower *f;
+
+	(void)state;
+	f = follow_empty_log();
+	append(logp, "a\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_int_equal(rename(logp, rotated), 0);
+	append(logp, "b-new\n");
+	follower_read(f, on_line, NULL, &g); /* switched to the new file */
+	append(rotated, "c-late\n");
+	append(logp, "d-new\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_string_equal(g.text, "a|b-new|c-late|d-new|");
+	follower_free(f);
+}
+
+/* copytruncate copied lines not read yet: they are taken from the copy. */
+static void test_copytruncate_rest_from_the_copy(void **state)
+{
+	struct got g = { .len = 0 };
+	struct follower *f;
+	char cmd[512];
+
+	(void)state;
+	f = follow_empty_log();
+	append(logp, "one\n");
+	follower_read(f, on_line, NULL, &g);
+	append(logp, "two\nthree\n");
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", logp, rotated);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(truncate(logp, 0), 0);
+	append(logp, "four\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_string_equal(g.text, "one|two|three|four|");
+	assert_int_equal(follower_stats(f)->truncations, 1);
+	follower_free(f);
+}
+
+/* A state file that cannot be used says why. */
+static void test_state_file_reasons(void **state)
+{
+	static const struct {
+		const char *content, *why;
+	} cases[] = {
+		{ "", "empty" },
+		{ "\x01\x02 junk\n", "not a probewatch position" },
+		{ "journal-cursor s=1;i=2\n", "a journal cursor, not a file position" },
+		{ "probewatch-logpos 2 1 2 3 4\n", "version 2 is not known" },
+		{ "probewatch-logpos 1 1 2", "incomplete position" },
+		{ "probewatch-logpos 1 1 2 3 4 trailing\n", "incomplete position" },
+	};
+	struct logpos pos;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), -1); /* none */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(statep);
+		append(statep, cases[i].content);
+		assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), -2);
+		assert_string_equal(why, cases[i].why);
+	}
+	unlink(statep);
+	append(statep, "probewatch-logpos 1 11 22 33 44\n");
+	assert_int_equal(logpos_load(statep, &pos, why, sizeof(why)), 0);
+	assert_true(pos.dev == 11 && pos.ino == 22 && pos.offset == 33 && pos.head_hash == 44);
+}
+
 static void test_copytruncate(void **state)
 {
 	struct got g = { .len = 0 };
@@ -203,20 +275,37 @@ static void test_restart_from_saved_position(void **state)
 }
 
 /* The child: follow the log, append each line to out, until killed. */
+/* The daemon's protocol: a position is saved only after its lines were written out. */
+static void keep_position(void *ctx, const struct logpos *pos)
+{
+	*(struct logpos *)ctx = *pos;
+}
+
 static void follow_into(const char *out)
 {
 	struct follower *f = follower_create(logp, statep);
 	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	struct logpos pos, saved;
+	int have = 0, have_saved = 0;
 	struct got g;
 
+	follower_set_checkpoint(f, keep_position, &pos);
 	follower_start(f);
 	for (;;) {
 		g.len = 0;
 		g.lines = 0;
 		g.text[0] = 0;
+		pos.dev = 0;
 		follower_read(f, on_line, NULL, &g);
+		have = pos.dev != 0;
 		if (g.len && write(fd, g.text, g.len) != (ssize_t)g.len)
 			_exit(3);
+		if (have && !(have_saved && memcmp(&pos, &saved, sizeof(pos)) == 0)) {
+			if (logpos_save(statep, &pos) < 0)
+				_exit(4);
+			saved = pos;
+			have_saved = 1;
+		}
 		follower_wait(f, -1, 50);
 	}
 }
@@ -259,8 +348,9 @@ static void test_kill9_and_restart(void **state)
 	for (int round = 0; round < 3; round++) {
 		if ((pid = fork()) == 0)
 			follow_into(out);
-		if (round == 0)
-			usleep(100000); /* let the first one save its start */
+		/* the first one saves its start (the end of the empty log) before lines come */
+		for (int i = 0; round == 0 && access(statep, F_OK) < 0 && i < 1000; i++)
+			usleep(10000);
 		for (int i = 0; i < 20; i++) {
 			snprintf(line, sizeof(line), "r%d-l%d\n", round, i);
 			append(logp, line);
@@ -337,6 +427,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rename_rotation_with_late_writes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_writes_after_the_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_copytruncate_rest_from_the_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_state_file_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_from_saved_position, setup, teardown),
