@@ -181,8 +181,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_O        = build/fuzz
 FUZZ_SAN      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_NAMES    = engine config time
+FUZZ_NAMES    = engine config time milter
 FUZZ_BIN      = $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
+
+# The milter harness drives callbacks.c through its own fake seam: no libmilter.
+$(FUZZ_O)/fuzz_milter: tests/fuzz/fuzz_milter.c tests/fuzz/fuzz_check.h $(FUZZ_O)/milter/callbacks.o $(FUZZ_O)/libprobewatch.a
+	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -Imilter -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/milter/callbacks.o $(FUZZ_O)/libprobewatch.a $(LIBS)
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobewatch.a
 	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libprobewatch.a $(LIBS)
@@ -190,7 +194,7 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobe
 fuzz-build:
 	@scripts/install-deps --fuzz
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
-		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a
+		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a $(FUZZ_O)/milter/callbacks.o
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) $(FUZZ_BIN)
 
 fuzz: fuzz-build
