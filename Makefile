@@ -107,6 +107,10 @@ $(O)/genlog: tests/bench/genlog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/engine_mem: tests/bench/engine_mem.c $(O)/libprobewatch.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libprobewatch.a $(LIBS)
+
 $(O)/latency: tests/bench/latency.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $< -lpthread
@@ -124,15 +128,17 @@ $(O)/smtpclock: tests/bench/smtpclock.c
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
 # The milter benchmark's reference filters share probewatch's TCP_NODELAY.
+# (the load test's reference filter too: built with the test build's flags)
 $(O)/benchmilter: tests/bench/benchmilter.c $(O)/milter/nodelay.o
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -Imilter -o $@ $^ $(MILTER_LIBS) -lpthread
+	$(CC) $(STD) $(WARN) $(OPT) -Imilter -o $@ $^ $(MILTER_LIBS) -lpthread
 
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock \
+	$(O)/benchmilter
 
 # The test build: AddressSanitizer and UBSan on everything; another
 # compiler (make check CC=clang) builds in its own folder.
@@ -170,10 +176,11 @@ demo: deps-build
 
 bench: deps-build
 	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency \
-		$(O)/benchmilter $(O)/smtpclock
+		$(O)/benchmilter $(O)/smtpclock $(O)/engine_mem
 	tests/bench/run-bench $(O)
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
+	tests/bench/engine-mem $(O)
 
 # Fuzzing: the library with coverage for libFuzzer, ASan and UBSan; the
 # harnesses in tests/fuzz/ (Debian: clang and libclang-rt-14-dev).
