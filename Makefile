@@ -36,7 +36,7 @@ MILTER_LIBS = $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
 TLS_LIBS  = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC   = $(filter-out common/scan_main.c,$(wildcard common/*.c))
+LIB_SRC   = $(wildcard common/*.c)
 LIB_OBJ   = $(patsubst common/%.c,$(O)/common/%.o,$(LIB_SRC))
 TEST_SRC  = $(wildcard tests/unit/test_*.c)
 TEST_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
@@ -84,7 +84,11 @@ $(O)/libprobewatch.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/probewatch-scan: $(O)/common/scan_main.o $(O)/libprobewatch.a
+$(O)/scan/%.o: scan/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/probewatch-scan: $(O)/scan/main.o $(O)/libprobewatch.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(O)/pipecheck/%.o: pipecheck/%.c $(HEADERS)
@@ -178,6 +182,7 @@ bench: deps-build
 	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency \
 		$(O)/benchmilter $(O)/smtpclock $(O)/engine_mem
 	tests/bench/run-bench $(O)
+	tests/bench/relay-bench $(O)
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
 	tests/bench/engine-mem $(O)
@@ -214,13 +219,18 @@ sample-config: all
 man: all
 	$(O)/probewatch-scan --sample-config | scripts/gen-conf-man > man/probewatch.conf.5
 
-FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] metrics/*.[ch] pipecheck/*.[ch] tests/unit/*.[ch] \
-		tests/bench/*.c tests/milter/*.c tests/e2e/*.c tests/fuzz/*.[ch])
+# Every C file: the programs' folders and every test folder.  The check
+# also fails when a C file lies anywhere else (a new folder to add here).
+FORMAT_FILES = $(wildcard common/*.[ch] milter/*.[ch] metrics/*.[ch] pipecheck/*.[ch] scan/*.[ch] \
+		tests/*/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_FILES)
 
 format-check:
+	@missed=$$(find . \( -path ./build -o -path ./.git \) -prune -o -name '*.[ch]' -print | \
+		sed 's|^\./||' | grep -vxF "$$(printf '%s\n' $(FORMAT_FILES))"); \
+	if [ -n "$$missed" ]; then echo "format-check: not in FORMAT_FILES: $$missed"; exit 1; fi
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 # Installation: make install [PREFIX=/usr/local] [DESTDIR=].  The

@@ -586,6 +586,26 @@ void alert_counters(struct alert *a, const char *key, const char *const *names,
 	alert_json_value(a, key, obj, rank);
 }
 
+size_t alert_members(const struct alert *a)
+{
+	return a->nfields;
+}
+
+int alert_member_at(const struct alert *a, size_t i, const char **key, const char **enc,
+		    size_t *len)
+{
+	const struct member *m;
+	size_t klen;
+
+	if (i >= a->nfields || (m = &a->field[i])->rank < 0)
+		return 0;
+	klen = a->cache->key[m->key].len; /* "key": */
+	*key = a->cache->key[m->key].ptr;
+	*enc = a->buf + m->off + klen;
+	*len = m->len - klen;
+	return 1;
+}
+
 const char *alert_event(const struct alert *a)
 {
 	return a->event;

@@ -70,6 +70,17 @@ void alert_text_array(struct alert *a, const char *key, const char *const *texts
 void alert_counters(struct alert *a, const char *key, const char *const *names,
 		    const unsigned long *values, size_t n, int rank);
 
+/*
+ * For readers of a built alert (fold): its members in order, i from 0 to
+ * alert_members() - 1.  alert_member_at() gives the i-th's key and
+ * jansson's encoding of its value (a string with its quotes and escapes,
+ * a number, true, null, an array), and returns 1; 0 for a member the
+ * budget dropped (call after alert_json for the members of the rendered
+ * document).  Valid until the alert changes or is freed.
+ */
+size_t alert_members(const struct alert *a);
+int alert_member_at(const struct alert *a, size_t i, const char **key, const char **enc,
+		    size_t *len);
 const char *alert_event(const struct alert *a);
 enum alert_severity alert_severity(const struct alert *a);
 const char *alert_severity_name(enum alert_severity sev);

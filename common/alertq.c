@@ -13,18 +13,19 @@ struct alertq {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
 	struct queued_alert *ring;
-	size_t max, head, count;
+	size_t max, size, head, count; /* size: the ring, max plus the reserve */
 	int closed;
 	struct alertq_stats st;
 };
 
-struct alertq *alertq_create(size_t max)
+struct alertq *alertq_create(size_t max, size_t reserve)
 {
 	struct alertq *q = xcalloc(1, sizeof(*q));
 	pthread_condattr_t ca;
 
 	q->max = max ? max : 1;
-	q->ring = xcalloc(q->max, sizeof(*q->ring));
+	q->size = q->max + reserve;
+	q->ring = xcalloc(q->size, sizeof(*q->ring));
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -39,7 +40,7 @@ void alertq_free(struct alertq *q)
 		return;
 	while (q->count) {
 		free(q->ring[q->head].json);
-		q->head = (q->head + 1) % q->max;
+		q->head = (q->head + 1) % q->size;
 		q->count--;
 	}
 	pthread_cond_destroy(&q->nonempty);
@@ -48,16 +49,16 @@ void alertq_free(struct alertq *q)
 	free(q);
 }
 
-int alertq_push(struct alertq *q, char *json, size_t len, enum alert_severity sev)
+static int push(struct alertq *q, char *json, size_t len, enum alert_severity sev, size_t limit)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->count == q->max || q->closed) {
+	if (q->count >= limit || q->closed) {
 		q->st.dropped++;
 		rc = -1;
 	} else {
-		struct queued_alert *a = &q->ring[(q->head + q->count) % q->max];
+		struct queued_alert *a = &q->ring[(q->head + q->count) % q->size];
 
 		a->json = json;
 		a->len = len;
@@ -72,6 +73,16 @@ int alertq_push(struct alertq *q, char *json, size_t len, enum alert_severity se
 	if (rc < 0)
 		free(json);
 	return rc;
+}
+
+int alertq_push(struct alertq *q, char *json, size_t len, enum alert_severity sev)
+{
+	return push(q, json, len, sev, q->max);
+}
+
+int alertq_push_reserved(struct alertq *q, char *json, size_t len, enum alert_severity sev)
+{
+	return push(q, json, len, sev, q->size);
 }
 
 int alertq_pop(struct alertq *q, struct queued_alert *out, int timeout_ms)
@@ -91,7 +102,7 @@ int alertq_pop(struct alertq *q, struct queued_alert *out, int timeout_ms)
 		rc = pthread_cond_timedwait(&q->nonempty, &q->lock, &until);
 	if (q->count) {
 		*out = q->ring[q->head];
-		q->head = (q->head + 1) % q->max;
+		q->head = (q->head + 1) % q->size;
 		q->count--;
 		rc = 1;
 	} else {

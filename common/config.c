@@ -79,6 +79,16 @@ static const struct config_def config_defs[CF_COUNT] = {
 	[CF_ADDRESS_VERIFY_MAP] = { "address_verify_map", CT_STRING, "", 0, 0, 0,
 				    "the verify cache that remediation texts name; empty: ask "
 				    "Postfix (postconf address_verify_map), or its default" },
+	[CF_ALERT_FOLD_THRESHOLD] = { "alert_fold_threshold", CT_INT, "10", 1, 0, 1000000,
+				      "the daemon's alerts of one kind (host, event, relay, "
+				      "failure "
+				      "class and stage, reason) sent one by one per "
+				      "alert_fold_window; "
+				      "the rest are counted in one alerts_folded alert; 0: never "
+				      "fold" },
+	[CF_ALERT_FOLD_WINDOW] = { "alert_fold_window", CT_DURATION, "1m", 1, 1, 86400,
+				   "the window of alert_fold_threshold, from a kind's first "
+				   "alert" },
 };
 
 /* A configuration line's length limit, its newline not counted. */
@@ -423,7 +433,7 @@ int config_load_file(struct config *cf, const char *path)
 	int problems;
 
 	if (fp == NULL) {
-		msg_error("cannot open configuration file %s: %s", path, strerror(errno));
+		msg_error("cannot open configuration file %s: %m", path);
 		return 1;
 	}
 	problems = config_load_stream(cf, fp, path);
@@ -472,7 +482,7 @@ int config_load_stream(struct config *cf, FILE *fp, const char *path)
 			problems++;
 	}
 	if (ferror(fp)) {
-		msg_error("error reading %s: %s", path, strerror(errno));
+		msg_error("error reading %s: %m", path);
 		problems++;
 	}
 	free(buf);

@@ -66,15 +66,6 @@ void corr_verdict_free(void *p)
 	free(p);
 }
 
-struct probe_verdict *corr_verdict_queue_id(const char *queue_id)
-{
-	size_t n = strlen(queue_id);
-	struct probe_verdict *v = xcalloc(1, sizeof(*v) + n + 1);
-
-	v->queue_id = memcpy((char *)(v + 1), queue_id, n + 1);
-	return v;
-}
-
 struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *ctx)
 {
 	struct corr *c = xcalloc(1, sizeof(*c));
@@ -87,6 +78,7 @@ struct corr *corr_create(const struct corr_params *p, corr_emit_fn emit, void *c
 	c->proc = htab_create(p->max_entries, free);
 	c->relays = relay_table_create(p->max_entries);
 	c->alerts = alert_cache_create();
+	c->recent = recent_create();
 	return c;
 }
 
@@ -109,8 +101,7 @@ void corr_free(struct corr *c)
 	relay_table_free(c->relays);
 	corr_pending_free(c);
 	alert_cache_free(c->alerts);
-	for (size_t i = 0; i < CORR_RECENT_FAILURES; i++)
-		free(c->recent[i].mem);
+	recent_free(c->recent);
 	free(c);
 }
 
@@ -394,24 +385,6 @@ static void corr_replay_attempts(struct corr *c, struct qinfo *q, const struct p
 	}
 }
 
-static void remember_failure(struct corr *c, const struct probe_verdict *v)
-{
-	struct recent_failure *f = &c->recent[c->recent_next];
-	size_t nq = strlen(v->queue_id) + 1, nr = strlen(v->reason) + 1;
-	size_t nt = strlen(v->to) + 1, nh = strlen(v->syslog_host) + 1;
-
-	if (f->cap < nq + nr + nt + nh) {
-		f->cap = nq + nr + nt + nh + 64;
-		free(f->mem);
-		f->mem = xmalloc(f->cap);
-	}
-	f->queue_id = memcpy(f->mem, v->queue_id, nq);
-	f->reason = memcpy(f->queue_id + nq, v->reason, nr);
-	f->rcpt = memcpy(f->reason + nr, v->to, nt);
-	f->syslog_host = memcpy(f->rcpt + nt, v->syslog_host, nh);
-	c->recent_next = (c->recent_next + 1) % CORR_RECENT_FAILURES;
-}
-
 static int is_probe_status(enum pflog_status st)
 {
 	return st == PST_DELIVERABLE || st == PST_UNDELIVERABLE ||
@@ -479,7 +452,7 @@ static void corr_delivery(struct corr *c, const struct pflog_event *ev)
 					: corr_alert_probe(c->alerts, v,
 							   v->pipelining_symptom ? "pipelined_quit"
 										 : NULL));
-		remember_failure(c, v);
+		recent_add(c->recent, v);
 	}
 	if (q)
 		corr_replay_attempts(c, q, ev, c->count_only ? NULL : v->to);

@@ -136,7 +136,7 @@ struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdic
  */
 static struct alert *reject_alert(struct alert_cache *ac, const struct reject_info *r,
 				  const struct classification *cls,
-				  const struct probe_verdict *linked)
+				  const struct probe_verdict *linked, int reason_only)
 {
 	struct alert *a =
 		alert_new_cached(ac, r->sender ? "sender_rejected" : "recipient_rejected",
@@ -170,6 +170,9 @@ static struct alert *reject_alert(struct alert_cache *ac, const struct reject_in
 		alert_text(a, "postfix_daemon_name", r->daemon_name.p, r->daemon_name.len, R_EXTRA);
 	if (linked) {
 		alert_text(a, "probe_queueid", linked->queue_id, strlen(linked->queue_id), KEEP);
+		/* Another address's probe with the same reason: say that it is a guess. */
+		if (reason_only)
+			alert_literal(a, "link", "reason_only", KEEP);
 		if (linked->relay_host)
 			relay_fields(a, linked->relay_host, linked->relay_addr, linked->relay_port);
 		/* A stranger's server: say so with the fix from this side. */
@@ -188,9 +191,9 @@ static struct alert *reject_alert(struct alert_cache *ac, const struct reject_in
 
 struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
 				const struct classification *cls,
-				const struct probe_verdict *linked)
+				const struct probe_verdict *linked, int reason_only)
 {
-	return reject_alert(ac, r, cls, linked);
+	return reject_alert(ac, r, cls, linked, reason_only);
 }
 
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,

@@ -15,9 +15,13 @@
 const char *corr_probe_event(const struct probe_verdict *v);
 struct alert *corr_alert_probe(struct alert_cache *ac, const struct probe_verdict *v,
 			       const char *suspected_cause);
+/*
+ * linked: the probe it came from (NULL: none found); reason_only: that
+ * probe is another address's, found by the reason alone ("link").
+ */
 struct alert *corr_alert_reject(struct alert_cache *ac, const struct reject_info *r,
 				const struct classification *cls,
-				const struct probe_verdict *linked);
+				const struct probe_verdict *linked, int reason_only);
 struct alert *corr_alert_pipelining(struct alert_cache *ac, const struct relay *r,
 				    const struct pflog_event *ev, size_t count, long window);
 struct alert *corr_alert_recovered(struct alert_cache *ac, const struct relay *r,

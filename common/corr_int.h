@@ -8,21 +8,11 @@
 
 #include "corr.h"
 #include "htab.h"
+#include "recent.h"
 
-#define CORR_RECENT_FAILURES 256
-#define CORR_KEY_MAX         600
-#define CORR_JOIN_MAX        1024
-#define CORR_CLASSIFY_MEMO   512 /* reasons longer than this are classified each time */
-
-/* A failed probe remembered for linking by reason alone; the strings share mem. */
-struct recent_failure {
-	char *queue_id;
-	char *reason;
-	char *rcpt;
-	char *syslog_host;
-	char *mem; /* reused, grown when a longer failure comes */
-	size_t cap;
-};
+#define CORR_KEY_MAX       600
+#define CORR_JOIN_MAX      1024
+#define CORR_CLASSIFY_MEMO 512 /* reasons longer than this are classified each time */
 
 /* A reject waiting for its other half (log or milter), with its own copy of the text. */
 struct pending_reject {
@@ -45,8 +35,7 @@ struct corr {
 	struct htab *rcpt;  /* lowercased recipient -> probe_verdict */
 	struct htab *proc;  /* host NUL program[pid] -> proc */
 	struct relay_table *relays;
-	struct recent_failure recent[CORR_RECENT_FAILURES];
-	size_t recent_next;
+	struct recent_failures *recent; /* failed probes, for refusals whose verdict is gone */
 	time_t last_expire;
 	unsigned long probes, probe_failures, rejects, milter_rejects, sender_rejects;
 	unsigned long failures_by[FC_COUNT][ST_COUNT]; /* probes, by class and stage */
@@ -61,8 +50,6 @@ void corr_emit(struct corr *c, const char *event, struct alert *a);
 void corr_verdict_free(void *p);
 /* classify_reason(), remembering the last answer. */
 void corr_classify(struct corr *c, const char *reason, size_t len, struct classification *out);
-/* A verdict that knows only a queue ID (one allocation, corr_verdict_free). */
-struct probe_verdict *corr_verdict_queue_id(const char *queue_id);
 size_t corr_rcpt_key(char *key, const char *addr, size_t len);
 void corr_reject_log(struct corr *c, const struct pflog_event *ev);
 void corr_pending_free(struct corr *c);

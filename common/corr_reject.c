@@ -21,18 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Postfix quotes the probe's reason, cut to 250 characters. */
-static int reason_matches(const char *probe_reason, struct pf_str reject_reason)
-{
-	size_t n = strlen(probe_reason);
-
-	if (reject_reason.len == 0 || reject_reason.len > n)
-		return 0;
-	if (memcmp(probe_reason, reject_reason.p, reject_reason.len) != 0)
-		return 0;
-	return reject_reason.len == n || reject_reason.len >= 200;
-}
-
 static int same_host(const char *name, struct pf_str host)
 {
 	size_t n = host.len > 255 ? 255 : host.len;
@@ -46,35 +34,36 @@ static struct pf_str verified_address(const struct reject_info *r)
 	return r->sender ? r->from : r->rcpt;
 }
 
+/*
+ * The probe a refusal came from: this address's verdict, with the same
+ * MTA and reason; else a recent failure with that reason, of this
+ * address (to= or orig_to=: the verdict was replaced, dropped, or is
+ * kept under the rewritten address) or, *reason_only set, of another
+ * address (this one's probe is no longer remembered at all: a guess the
+ * alert must admit).
+ */
 static struct probe_verdict *link_reject(struct corr *c, const struct reject_info *r,
-					 struct probe_verdict **scratch)
+					 struct probe_verdict **scratch, int *reason_only)
 {
 	char key[CORR_KEY_MAX];
 	struct pf_str addr = verified_address(r);
 	struct probe_verdict *v = htab_find(c->rcpt, key, corr_rcpt_key(key, addr.p, addr.len));
+	struct recent_probe *p;
+	enum recent_match m;
 
-	/* The probe of the same MTA, for the same recipient, with the same reason. */
 	if (v && v->cls.cls != FC_NONE && (r->from_milter || same_host(v->syslog_host, r->host)) &&
-	    reason_matches(v->reason, r->reason))
+	    recent_reason_matches(v->reason, r->reason))
 		return v;
-	/* Another address of the same failure, e.g. after address rewriting. */
-	for (size_t i = 1; i <= CORR_RECENT_FAILURES; i++) {
-		struct recent_failure *f = &c->recent[(c->recent_next + CORR_RECENT_FAILURES - i) %
-						      CORR_RECENT_FAILURES];
-
-		if (f->reason == NULL)
-			break;
-		if ((!r->from_milter && !same_host(f->syslog_host, r->host)) ||
-		    !reason_matches(f->reason, r->reason))
-			continue;
-		v = htab_find(c->rcpt, key, corr_rcpt_key(key, f->rcpt, strlen(f->rcpt)));
-		if (v && strcmp(v->queue_id, f->queue_id) == 0)
-			return v;
-		/* The verdict was replaced or expired: the queue ID alone still helps. */
-		*scratch = corr_verdict_queue_id(f->queue_id);
-		return *scratch;
-	}
-	return NULL;
+	p = recent_find(c->recent, r->from_milter ? NULL : &r->host, addr, r->reason, &m);
+	if (p == NULL)
+		return NULL;
+	*reason_only = m == RECENT_REASON_ONLY;
+	v = htab_find(c->rcpt, key, corr_rcpt_key(key, p->to, strlen(p->to)));
+	if (v && strcmp(v->queue_id, p->queue_id) == 0)
+		return v;
+	/* The verdict was replaced or expired: what the ring kept of the probe. */
+	*scratch = recent_verdict(p);
+	return *scratch;
 }
 
 /* Count a refusal on the relay of the probe it was linked to. */
@@ -90,8 +79,10 @@ static void count_on_relay(struct corr *c, const struct reject_info *r, struct p
 		       strlen(v->relay_host), v->relay_addr, strlen(v->relay_addr), v->relay_port,
 		       &r->when);
 	relay_count_reject(rl, r->sender, addr.p, addr.len, new_probe, &r->when);
-	if (r->sender)
+	if (new_probe) {
 		v->sender_probe = 1;
+		recent_mark_sender(c->recent, v->syslog_host, v->queue_id);
+	}
 }
 
 static void reject_emit(struct corr *c, const struct reject_info *r)
@@ -99,15 +90,17 @@ static void reject_emit(struct corr *c, const struct reject_info *r)
 	struct classification cls;
 	struct probe_verdict *scratch = NULL;
 	struct probe_verdict *linked;
+	int reason_only = 0;
 
 	corr_classify(c, r->reason.p, r->reason.len, &cls);
 	c->refused_by[r->sender != 0][cls.cls]++;
-	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch);
-	if (linked && linked != scratch)
+	linked = cls.cls == FC_IN_PROGRESS ? NULL : link_reject(c, r, &scratch, &reason_only);
+	if (linked)
 		count_on_relay(c, r, linked);
 	/* Only counting (--summary): nothing will read an alert, none is built. */
 	corr_emit(c, r->sender ? "sender_rejected" : "recipient_rejected",
-		  c->count_only ? NULL : corr_alert_reject(c->alerts, r, &cls, linked));
+		  c->count_only ? NULL
+				: corr_alert_reject(c->alerts, r, &cls, linked, reason_only));
 	if (scratch)
 		corr_verdict_free(scratch);
 }

@@ -3,10 +3,13 @@
  *
  * Messages are one line each, prefixed with the program name and level.
  * They go to standard error or to syslog(3), never into the alert stream.
- * "%m" is not used; callers pass strerror(errno) themselves.
+ * The errno text comes from here only: "%m" in a format is replaced by
+ * strerror_r(3)'s text of the errno saved on entry (not left to the C
+ * library, which need not know %m).
  */
 #include "diag.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -90,11 +93,78 @@ const char *diag_last_fatal(void)
 	return diag_fatal_text;
 }
 
+/*
+ * fmt with each "%m" replaced by the text of err ("%%" kept as it is),
+ * into out; fmt itself when there is no %m or the result would not fit.
+ */
+static const char *diag_expand_m(char *out, size_t size, const char *fmt, int err)
+{
+	char text[256];
+	size_t at = 0;
+
+	if (strstr(fmt, "%m") == NULL)
+		return fmt;
+	if (strerror_r(err, text, sizeof(text)) != 0)
+		snprintf(text, sizeof(text), "Unknown error %d", err);
+	for (const char *p = fmt; *p; p++) {
+		const char *add = p;
+		size_t n = 1;
+
+		if (p[0] == '%' && p[1] == 'm') {
+			/* The text as literal characters: each '%' in it doubled. */
+			for (const char *t = text; *t; t++) {
+				if (at + 3 > size)
+					return fmt;
+				if (*t == '%')
+					out[at++] = '%';
+				out[at++] = *t;
+			}
+			p++;
+			continue;
+		}
+		if (p[0] == '%' && p[1] == '%')
+			n = 2, p++;
+		if (at + n + 1 > size)
+			return fmt;
+		memcpy(out + at, add, n);
+		at += n;
+	}
+	out[at] = 0;
+	return out;
+}
+
+/* vsnprintf(3) with %m for err: the one place the errno text is made. */
+PW_PRINTF(3, 0)
+static int diag_vformat(char *buf, size_t size, const char *fmt, va_list ap, int err)
+{
+	char expanded[2048];
+	const char *f = diag_expand_m(expanded, sizeof(expanded), fmt, err);
+
+	/* f is fmt, checked by the compiler at the call, with %m spelt out. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	return vsnprintf(buf, size, f, ap);
+#pragma GCC diagnostic pop
+}
+
+int diag_format(char *buf, size_t size, const char *fmt, ...)
+{
+	int err = errno, n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	n = diag_vformat(buf, size, fmt, ap, err);
+	va_end(ap);
+	errno = err;
+	return n;
+}
+
 PW_PRINTF(3, 0) static void diag_vlog(int prio, const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
+	int err = errno;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_vformat(buf, sizeof(buf), fmt, ap, err);
 	/* One message, one line: a diagnostic quoting input must not forge more. */
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -107,6 +177,7 @@ PW_PRINTF(3, 0) static void diag_vlog(int prio, const char *level, const char *f
 		syslog(diag_facility | prio, "%s%s", level, buf);
 	else
 		fprintf(stderr, "%s: %s%s\n", diag_prog, level, buf);
+	errno = err;
 }
 
 void msg_info(const char *fmt, ...)

@@ -119,8 +119,7 @@ static void follower_watch(struct follower *f)
 	if (inotify_add_watch(f->inotify_fd, f->dir,
 			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
 				      IN_CLOSE_WRITE) < 0) {
-		msg_warn("cannot watch %s (%s): checking every second instead", f->dir,
-			 strerror(errno));
+		msg_warn("cannot watch %s (%m): checking every second instead", f->dir);
 		close(f->inotify_fd);
 		f->inotify_fd = -1;
 	}
@@ -184,7 +183,7 @@ void follower_start(struct follower *f)
 	}
 	/* No saved position: what is already there is history. */
 	if (follower_open(f, f->path, -1) < 0 && !f->missing_warned) {
-		msg_warn("cannot open %s (%s): waiting for it", f->path, strerror(errno));
+		msg_warn("cannot open %s (%m): waiting for it", f->path);
 		f->missing_warned = 1;
 	}
 }
@@ -205,7 +204,7 @@ static size_t follower_drain(struct follower *f, follow_line_fn fn, follow_overl
 				ofn(ctx);
 			f->stats.overlong++;
 		} else {
-			msg_warn("error reading %s: %s", f->path, strerror(errno));
+			msg_warn("error reading %s: %m", f->path);
 			break;
 		}
 	}
@@ -229,8 +228,7 @@ static void follower_save(struct follower *f)
 		return;
 	if (logpos_save(f->state_path, &pos) < 0) {
 		if (f->stats.state_save_failures++ == 0)
-			msg_warn("cannot save the read position in %s: %s", f->state_path,
-				 strerror(errno));
+			msg_warn("cannot save the read position in %s: %m", f->state_path);
 		return;
 	}
 	f->saved = pos;
@@ -273,8 +271,7 @@ size_t follower_read(struct follower *f, follow_line_fn fn, follow_overlong_fn o
 		}
 		if (stat(f->path, &st) < 0) {
 			if (!f->missing_warned) {
-				msg_warn("%s is gone (%s): waiting for it", f->path,
-					 strerror(errno));
+				msg_warn("%s is gone (%m): waiting for it", f->path);
 				f->missing_warned = 1;
 			}
 			break;

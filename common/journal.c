@@ -2,8 +2,10 @@
  * journal - the systemd journal as a log source (see journal.h).
  */
 #include "journal.h"
+#include "diag.h"
 #include "xmem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,9 +75,9 @@ struct journal *journal_open(const char *source, char *const *files, char *err, 
 	else
 		rc = sd_journal_open(&jr->j, SD_JOURNAL_LOCAL_ONLY);
 	if (rc < 0) {
-		snprintf(err, errsize, "cannot open the journal%s%s: %s", files ? " file " : "",
-			 files ? files[0] : (source && source[7] == ':' ? source + 8 : ""),
-			 strerror(-rc));
+		errno = -rc;
+		diag_format(err, errsize, "cannot open the journal%s%s: %m", files ? " file " : "",
+			    files ? files[0] : (source && source[7] == ':' ? source + 8 : ""));
 		free(jr);
 		return NULL;
 	}
@@ -114,7 +116,8 @@ int journal_seek(struct journal *jr, const char *cursor, int from_start, char *e
 	else if ((rc = sd_journal_seek_tail(jr->j)) >= 0)
 		rc = sd_journal_previous(jr->j); /* at the last record: read on after it */
 	if (rc < 0) {
-		snprintf(err, errsize, "cannot seek in the journal: %s", strerror(-rc));
+		errno = -rc;
+		diag_format(err, errsize, "cannot seek in the journal: %m");
 		return -1;
 	}
 	return 0;

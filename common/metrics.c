@@ -201,6 +201,18 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
 	for (int k = 0; k < EA_OTHER; k++)
 		put(&o, "probewatch_alerts_total{event=\"%s\"} %lu\n", engine_alert_kind_name(k),
 		    m->engine.alerts[k]);
+	family(&o, "probewatch_alerts_folded_total", "counter",
+	       "Alerts not sent one by one but counted in an alerts_folded alert "
+	       "(alert_fold_threshold), by event.");
+	for (int k = 0; k < FOLD_EVENTS; k++)
+		put(&o, "probewatch_alerts_folded_total{event=\"%s\"} %lu\n", fold_event_name(k),
+		    m->fold.folded[k]);
+	family(&o, "probewatch_alerts_folded_pending", "gauge",
+	       "Folded alerts whose alerts_folded is not written yet (their window is open).");
+	put(&o, "probewatch_alerts_folded_pending %lu\n", m->fold.pending);
+	family(&o, "probewatch_alert_queue_dropped_total", "counter",
+	       "Alerts dropped because the queue to the sinks was full.");
+	put(&o, "probewatch_alert_queue_dropped_total %lu\n", m->queue_dropped);
 	family(&o, "probewatch_alerts_dropped_total", "counter",
 	       "Alerts a sink had to drop (its queue full while it failed).");
 	for (size_t i = 0; i < m->nsinks; i++) {

@@ -16,6 +16,7 @@
 #define PW_METRICS_H
 
 #include "engine.h"
+#include "fold.h"
 #include "sink.h"
 
 #include <stddef.h>
@@ -37,6 +38,8 @@ struct metrics_snapshot {
 	size_t nsinks;
 	unsigned long milter_sessions, milter_errors;
 	unsigned long checks_dropped; /* pipecheck on suspicion */
+	struct fold_stats fold;       /* alert_fold_threshold */
+	unsigned long queue_dropped;  /* the alert queue full */
 	long uptime;
 	/* from metrics_collect_relays() */
 	unsigned long relays_flagged;

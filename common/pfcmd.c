@@ -2,6 +2,7 @@
  * pfcmd - run postconf and postmap with a time limit (see pfcmd.h).
  */
 #include "pfcmd.h"
+#include "diag.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -49,11 +50,11 @@ enum pfcmd_status pfcmd_run(char *const argv[], double timeout, size_t max,
 	res->out = xmalloc(max + 1);
 	res->out[0] = 0;
 	if (pipe(out) < 0 || pipe(err) < 0) {
-		snprintf(res->err, sizeof(res->err), "pipe: %s", strerror(errno));
+		diag_format(res->err, sizeof(res->err), "pipe: %m");
 		return res->status = PFCMD_NOEXEC;
 	}
 	if ((pid = fork()) < 0) {
-		snprintf(res->err, sizeof(res->err), "fork: %s", strerror(errno));
+		diag_format(res->err, sizeof(res->err), "fork: %m");
 		close(out[0]), close(out[1]), close(err[0]), close(err[1]);
 		return res->status = PFCMD_NOEXEC;
 	}

@@ -334,8 +334,98 @@ static int parse_attempt(struct cur *c, struct pflog_event *ev)
 	return 1;
 }
 
-/* The envelope tail of an smtpd reject; 1 if it reads cleanly.  At MAIL there is no to=. */
-static int parse_reject_tail(const char *p, const char *end, struct pflog_event *ev)
+/*
+ * The envelope tail of an smtpd reject, as smtpd_check.c's log_whatsup()
+ * writes it after the reply text: ";" then " from=<SENDER>" (external
+ * form), " to=<RCPT>" (none at MAIL), " proto=SMTP|ESMTP", " helo=<NAME>"
+ * (neutered since Postfix 2.1: no space nor any of <>()\";@), and since
+ * 3.10 " sasl_method=M sasl_username=U sasl_sender=S" when authenticated.
+ * The reply text before it is the probe's reason, which the downstream
+ * server partly wrote; the addresses are the client's.
+ */
+
+/* Postfix's external form: quotes balanced, no unquoted space, '<' or '\'. */
+static long strict_address_end(const char *p, const char *end)
+{
+	int quoted = 0;
+
+	for (const char *q = p; q < end; q++) {
+		if (quoted) {
+			if (*q == '\\') {
+				if (++q == end)
+					return -1;
+			} else if (*q == '"') {
+				quoted = 0;
+			}
+		} else if (*q == '"') {
+			quoted = 1;
+		} else if (*q == '>') {
+			return q - p;
+		} else if (*q == ' ' || *q == '<' || *q == '\\') {
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static int cur_strict_address(struct cur *c, struct pf_str *out)
+{
+	long n = strict_address_end(c->p, c->end);
+
+	if (n < 0)
+		return 0;
+	*out = mkstr(c->p, c->p + n);
+	c->p += n + 1;
+	return 1;
+}
+
+/* A run of bytes none of which is in stop (and at least min of them). */
+static int cur_span(struct cur *c, const char *stop, size_t min, struct pf_str *out)
+{
+	const char *w = c->p;
+
+	while (c->p < c->end && strchr(stop, *c->p) == NULL)
+		c->p++;
+	*out = mkstr(w, c->p);
+	return out->len >= min;
+}
+
+/* Exactly what Postfix writes; 1 if the tail from p to the end is that. */
+static int strict_reject_tail(const char *p, const char *end, struct pflog_event *ev)
+{
+	struct cur c = { p, end };
+	struct pf_str skip;
+
+	if (!cur_lit(&c, "; from=<") || !cur_strict_address(&c, &ev->from))
+		return 0;
+	if (cur_lit(&c, " to=<")) {
+		if (!cur_strict_address(&c, &ev->to))
+			return 0;
+	} else if (!ev->reject_at_mail) {
+		return 0;
+	}
+	if (cur_lit(&c, " proto=") && !cur_span(&c, " ", 1, &ev->proto))
+		return 0;
+	if (cur_lit(&c, " helo=<") &&
+	    (!cur_span(&c, " <>()\\\";@", 0, &ev->helo) || !cur_lit(&c, ">")))
+		return 0;
+	if (cur_lit(&c, " sasl_method=") && !cur_span(&c, " ", 0, &skip))
+		return 0;
+	if (cur_lit(&c, " sasl_username=")) {
+		/* Free text: up to a last " sasl_sender=" whose value (xtext) ends the line. */
+		const char *s = NULL;
+
+		for (const char *q = c.p; (q = find_bytes(q, c.end, " sasl_sender=")) != NULL; q++)
+			s = q;
+		c.p = s && memchr(s + 13, ' ', (size_t)(c.end - s - 13)) == NULL ? s : c.end;
+	}
+	if (cur_lit(&c, " sasl_sender=") && !cur_span(&c, " ", 0, &skip))
+		return 0;
+	return c.p == c.end;
+}
+
+/* The tail read leniently (a log not quite Postfix's): fields as they come, HELO to the end. */
+static int loose_reject_tail(const char *p, const char *end, struct pflog_event *ev)
 {
 	struct cur c = { p, end };
 
@@ -361,6 +451,92 @@ static int parse_reject_tail(const char *p, const char *end, struct pflog_event 
 		c.p = c.end;
 	}
 	return c.p == c.end;
+}
+
+/*
+ * The reply names the address in Postfix's internal form, the tail in
+ * the external one: "john doe"@x is <john doe@x> in the reply.
+ */
+static int same_logged_address(struct pf_str logged, struct pf_str reply)
+{
+	size_t j = 0;
+	int quoted = 0;
+
+	if (logged.len == reply.len && memcmp(logged.p, reply.p, logged.len) == 0)
+		return 1;
+	for (size_t i = 0; i < logged.len; i++) {
+		char ch = logged.p[i];
+
+		if (ch == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (quoted && ch == '\\' && i + 1 < logged.len)
+			ch = logged.p[++i];
+		if (j == reply.len || reply.p[j++] != ch)
+			return 0;
+	}
+	return j == reply.len;
+}
+
+/* The last occurrence of a literal that starts before lim and fits before end. */
+static const char *rfind_litn(const char *start, const char *lim, const char *end, const char *lit,
+			      size_t n)
+{
+	size_t i;
+
+	if ((size_t)(end - start) < n || lim <= start)
+		return NULL;
+	i = (size_t)(end - start) - n + 1; /* candidates start[0 .. i - 1] */
+	if (i > (size_t)(lim - start))
+		i = (size_t)(lim - start);
+	while (i-- > 0)
+		if (start[i] == lit[0] && memcmp(start + i, lit, n) == 0)
+			return start + i;
+	return NULL;
+}
+
+#define REJECT_TAIL_TRIES 32
+
+/*
+ * Split "REASON; from=<...> ..." at the tail Postfix appended: the last
+ * "; from=<" after which the line is exactly Postfix's tail naming the
+ * reply's address (to= for a recipient, from= for a sender).  A server's
+ * text imitating the tail lies to the left of the real one and is never
+ * reached; a client's quoted address holding "; from=<" is not valid
+ * there (its quotes do not balance from inside).  A line that is not
+ * quite Postfix's (a HELO with spaces) is read leniently from the right,
+ * and a line without a clean tail is cut at its last "; from=<".
+ */
+static void split_reject_tail(const char *p, const char *end, struct pflog_event *ev)
+{
+	const char *q = end, *loose = NULL, *last = NULL;
+	struct pflog_event tmp;
+
+	/* Bounded: a line full of "; from=<" must not cost quadratic time. */
+	for (int tries = 0;
+	     tries < REJECT_TAIL_TRIES && (q = rfind_litn(p, q, end, "; from=<", 8)) != NULL;
+	     tries++) {
+		if (last == NULL)
+			last = q;
+		tmp = *ev;
+		if (strict_reject_tail(q, end, &tmp) &&
+		    same_logged_address(ev->sender_reject ? tmp.from : tmp.to, ev->rcpt)) {
+			*ev = tmp;
+			ev->reason = mkstr(p, q);
+			return;
+		}
+		tmp = *ev;
+		if (loose == NULL && loose_reject_tail(q, end, &tmp) &&
+		    same_logged_address(ev->sender_reject ? tmp.from : tmp.to, ev->rcpt))
+			loose = q;
+	}
+	if (loose == NULL && last == NULL) {
+		ev->reason = mkstr(p, end);
+		return;
+	}
+	ev->reason = mkstr(p, loose ? loose : last);
+	(void)loose_reject_tail(loose ? loose : last, end, ev);
 }
 
 /*
@@ -410,34 +586,7 @@ static int parse_reject(struct cur *c, struct pflog_event *ev)
 		ev->undeliverable_wording = 1;
 	else if (!cur_lit(c, "unverified address: "))
 		return 0;
-	/*
-	 * The reason is the probe's text, which a downstream server partly
-	 * wrote; the HELO at the end is the client's.  Take the first
-	 * "; from=<" after which the envelope reads cleanly and names the
-	 * same address as the reply (to= for a recipient, from= for a
-	 * sender), so neither can move the split.
-	 */
-	const char *first = NULL;
-	int tries = 0;
-
-	/* Bounded: a line full of "; from=<" must not cost quadratic time. */
-	for (q = c->p; tries++ < 16 && (q = find_bytes(q, c->end, "; from=<")) != NULL; q++) {
-		struct pflog_event tmp = *ev;
-		const struct pf_str *named = ev->sender_reject ? &tmp.from : &tmp.to;
-
-		if (first == NULL)
-			first = q;
-		if (parse_reject_tail(q, c->end, &tmp) && named->len == ev->rcpt.len &&
-		    memcmp(named->p, ev->rcpt.p, named->len) == 0) {
-			*ev = tmp;
-			ev->reason = mkstr(c->p, q);
-			ev->kind = PFE_REJECT;
-			return 1;
-		}
-	}
-	ev->reason = mkstr(c->p, first ? first : c->end);
-	if (first)
-		(void)parse_reject_tail(first, c->end, ev);
+	split_reject_tail(c->p, c->end, ev);
 	ev->kind = PFE_REJECT;
 	return 1;
 }

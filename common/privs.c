@@ -20,7 +20,7 @@ int pidfile_create(const char *path)
 	int n;
 
 	if (fd < 0) {
-		msg_error("cannot open the pid file %s: %s", path, strerror(errno));
+		msg_error("cannot open the pid file %s: %m", path);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -33,7 +33,7 @@ int pidfile_create(const char *path)
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		msg_error("cannot write the pid file %s: %s", path, strerror(errno));
+		msg_error("cannot write the pid file %s: %m", path);
 		close(fd);
 		return -1;
 	}
@@ -46,7 +46,7 @@ void pidfile_remove(const char *path, int fd)
 		return;
 	/* After the privilege drop this may fail; the lock still tells. */
 	if (unlink(path) < 0 && errno != ENOENT)
-		msg_info("cannot remove the pid file %s: %s", path, strerror(errno));
+		msg_info("cannot remove the pid file %s: %m", path);
 	close(fd);
 }
 
@@ -75,8 +75,7 @@ int privs_drop(const char *user)
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
-		msg_error("cannot become user %s: %s; refusing to run as root", user,
-			  strerror(errno));
+		msg_error("cannot become user %s: %m; refusing to run as root", user);
 		return -1;
 	}
 	/* Check that there is no way back. */

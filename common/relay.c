@@ -1,5 +1,13 @@
 /*
  * relay - per-relay counters, the pipelining window and recovery (see relay.h).
+ *
+ * The table is keyed "mta host[addr]:port".  A second index, keyed
+ * "mta host[addr]", holds one group per host and address seen with a
+ * port, pointing at the member used last: a relay logged without a port
+ * (an intermediate line, relay=none) finds it in one look-up instead of
+ * a walk over the table.  A group lives as long as its members; when the
+ * member used last goes, it is the oldest of its group (the table drops
+ * the least recently used first), so the group has no other member left.
  */
 #include "relay.h"
 #include "htab.h"
@@ -12,11 +20,34 @@
 
 struct relay_table {
 	struct htab *tab;
+	struct htab *byaddr; /* "mta host[addr]" -> relay_group; never drops one itself */
+	unsigned long lookups;
 };
+
+struct relay_group {
+	struct relay *last; /* the member used last, NULL when gone */
+	size_t members;
+	struct htab *index; /* the table's byaddr, to leave it */
+	size_t klen;
+	char key[];
+};
+
+static void group_leave(struct relay *r)
+{
+	struct relay_group *g = r->group;
+
+	if (g->last == r)
+		g->last = NULL;
+	if (--g->members == 0)
+		htab_delete(g->index, g->key, g->klen); /* frees g */
+}
 
 static void relay_free(void *p)
 {
 	struct relay *r = p;
+
+	if (r->group)
+		group_leave(r);
 
 	for (size_t i = 0; i < r->win_cap; i++)
 		free(r->win_rcpt[i]);
@@ -34,15 +65,22 @@ struct relay_table *relay_table_create(size_t max_entries)
 	struct relay_table *t = xcalloc(1, sizeof(*t));
 
 	t->tab = htab_create(max_entries, relay_free);
+	t->byaddr = htab_create((size_t)-1, free);
 	return t;
 }
 
 void relay_table_free(struct relay_table *t)
 {
 	if (t) {
-		htab_free(t->tab);
+		htab_free(t->tab); /* its relays leave their groups */
+		htab_free(t->byaddr);
 		free(t);
 	}
+}
+
+unsigned long relay_table_lookups(const struct relay_table *t)
+{
+	return t->lookups;
 }
 
 void relay_table_set_limit(struct relay_table *t, size_t max_entries)
@@ -60,22 +98,38 @@ unsigned long relay_table_dropped(const struct relay_table *t)
 	return htab_dropped(t->tab);
 }
 
-struct same_host {
-	const char *key;
-	size_t len;
-	struct relay *found;
-};
-
-static int match_host_addr(const char *key, size_t len, void *value, void *ctx)
+static struct relay *relay_new(const char *mta, size_t mlen, const char *host, size_t hlen,
+			       const char *addr, size_t alen, int port, const struct pftime *when)
 {
-	struct same_host *s = ctx;
+	struct relay *r = xcalloc(1, sizeof(*r));
 
-	/* keys are "mta host[addr]:port"; compare up to the ':' after ']' */
-	if (len > s->len && memcmp(key, s->key, s->len) == 0 && key[s->len] == ':') {
-		s->found = value;
-		return 1;
+	r->mta = xmemdup(mta, mlen);
+	r->host = xmemdup(host, hlen);
+	r->addr = xmemdup(addr, alen);
+	r->port = port;
+	r->first_seen = r->last_seen = *when;
+	return r;
+}
+
+/* A relay with a port joins the group of its host and address, as the one used last. */
+static void group_join(struct relay_table *t, struct relay *r, const char *key, size_t klen)
+{
+	int created;
+	void **slot = htab_upsert(t->byaddr, key, klen, 0, &created);
+	struct relay_group *g = *slot;
+
+	t->lookups++;
+	if (created) {
+		g = xmalloc(sizeof(*g) + klen);
+		g->members = 0;
+		g->index = t->byaddr;
+		g->klen = klen;
+		memcpy(g->key, key, klen);
+		*slot = g;
 	}
-	return 0;
+	g->members++;
+	g->last = r;
+	r->group = g;
 }
 
 struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, const char *host,
@@ -84,6 +138,7 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 {
 	char key[900];
 	int n;
+	size_t base; /* "mta host[addr]": the key without its port */
 	struct relay *r;
 
 	if (mlen > 255)
@@ -111,6 +166,7 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		memcpy(k, addr, alen);
 		k += alen;
 		*k++ = ']';
+		base = (size_t)(k - key);
 		*k++ = ':';
 		if (port < 0)
 			*k++ = '-';
@@ -122,20 +178,20 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		*k = 0;
 		n = (int)(k - key);
 	}
+	t->lookups++;
 	if (port != 0) {
 		/* One lookup: found, it becomes the newest; absent, it is made here. */
 		int created;
 		void **slot = htab_upsert(t->tab, key, (size_t)n, when->sec, &created);
 
-		if (!created)
-			return *slot;
-		r = xcalloc(1, sizeof(*r));
-		r->mta = xmemdup(mta, mlen);
-		r->host = xmemdup(host, hlen);
-		r->addr = xmemdup(addr, alen);
-		r->port = port;
-		r->first_seen = r->last_seen = *when;
+		if (!created) {
+			r = *slot;
+			r->group->last = r;
+			return r;
+		}
+		r = relay_new(mta, mlen, host, hlen, addr, alen, port, when);
 		*slot = r;
+		group_join(t, r, key, base);
 		return r;
 	}
 	if ((r = htab_find(t->tab, key, (size_t)n)) != NULL) {
@@ -143,18 +199,13 @@ struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, con
 		return r;
 	}
 	{
-		struct same_host s = { key, (size_t)(strrchr(key, ':') - key), NULL };
+		struct relay_group *g = htab_find(t->byaddr, key, base);
 
-		htab_walk_newest_first(t->tab, match_host_addr, &s);
-		if (s.found)
-			return s.found;
+		t->lookups++;
+		if (g && g->last)
+			return g->last;
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->mta = xmemdup(mta, mlen);
-	r->host = xmemdup(host, hlen);
-	r->addr = xmemdup(addr, alen);
-	r->port = port;
-	r->first_seen = r->last_seen = *when;
+	r = relay_new(mta, mlen, host, hlen, addr, alen, port, when);
 	return htab_enter(t->tab, key, (size_t)n, r, when->sec);
 }
 

@@ -21,6 +21,8 @@
 
 #define RELAY_RECIPIENTS_MAX 10
 
+struct relay_group;
+
 struct relay {
 	char *mta; /* the syslog host whose Postfix talks to it */
 	char *host, *addr;
@@ -47,6 +49,7 @@ struct relay {
 	/* for the report: outcomes over time, the first and last failure */
 	struct timeline timeline;
 	struct pftime first_failure, last_failure;
+	struct relay_group *group; /* the relays of its host[addr] with a port; the table's */
 };
 
 struct relay_table;
@@ -56,10 +59,14 @@ void relay_table_free(struct relay_table *t);
 void relay_table_set_limit(struct relay_table *t, size_t max_entries);
 size_t relay_table_count(const struct relay_table *t);
 unsigned long relay_table_dropped(const struct relay_table *t);
+/* Relays looked at so far by relay_get (hash look-ups, or entries walked): its cost. */
+unsigned long relay_table_lookups(const struct relay_table *t);
 
 /*
  * The relay for host[addr]:port, created when absent.  With port 0 an
- * existing relay of the same host and address is taken, whatever its port.
+ * existing relay of the same host and address is taken, whatever its port
+ * (the one used last).  Each call costs a bounded number of hash look-ups,
+ * whatever the table holds.
  */
 struct relay *relay_get(struct relay_table *t, const char *mta, size_t mlen, const char *host,
 			size_t hlen, const char *addr, size_t alen, int port,

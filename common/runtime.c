@@ -5,6 +5,7 @@
 #include "alertq.h"
 #include "autocheck.h"
 #include "diag.h"
+#include "fold.h"
 #include "follow.h"
 #include "journal.h"
 #include "metrics.h"
@@ -24,9 +25,12 @@
 #include <unistd.h>
 
 #define ALERT_QUEUE_MAX 4096
-#define SINK_POLL_MS    250
-#define LOG_POLL_MS     1000
-#define METRICS_FILE_S  15 /* how often metrics_file is rewritten */
+/* Room beyond it for fold's notices and summaries and the rare alerts (alertq.h). */
+#define ALERT_QUEUE_RESERVE (2 * (FOLD_KEYS_MAX + FOLD_EVENTS) + 256)
+#define QUEUE_WARN_S        10 /* at most one "queue full" message in this time */
+#define SINK_POLL_MS        250
+#define LOG_POLL_MS         1000
+#define METRICS_FILE_S      15 /* how often metrics_file is rewritten */
 
 struct runtime {
 	struct config *cf;
@@ -40,6 +44,10 @@ struct runtime {
 	struct sink_stats sink_copy[METRICS_SINKS_MAX];
 	size_t nsink_copy;
 	struct alertq *queue;
+	struct fold *fold; /* between the engine and the queue */
+	time_t fold_ticked;
+	unsigned long queue_dropped_said; /* the sink thread's: drops already reported */
+	time_t queue_said;
 	struct autocheck *autocheck; /* pipecheck on suspicion; from runtime_start on */
 	struct sinks *sinks;         /* owned by the sink thread once started */
 	struct follower *follower;
@@ -70,16 +78,47 @@ void runtime_block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Seconds of a clock that never jumps: fold's windows. */
+static time_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Where the engine's alerts leave it.  Those of a burst fold
+ * (alert_fold_threshold); the others that can never fold are rare and
+ * must not be lost, so they may use the queue's reserve.
+ */
 static void runtime_alert(void *ctx, struct alert *a)
 {
 	struct runtime *rt = ctx;
 	size_t len;
 	char *json = alert_render(a, &len);
+	const char *event = alert_event(a);
 
 	/* Called with the engine lock held: no I/O here, only the queues. */
-	if (rt->autocheck && strcmp(alert_event(a), "pipelining_suspected") == 0)
+	if (rt->autocheck && strcmp(event, "pipelining_suspected") == 0)
 		autocheck_suspected(rt->autocheck, json, len);
+	if (!fold_event_folds(event)) {
+		alertq_push_reserved(rt->queue, json, len, alert_severity(a));
+		return;
+	}
+	if (fold_alert(rt->fold, a, mono_now()) == FOLD_FOLDED) {
+		free(json);
+		return;
+	}
 	alertq_push(rt->queue, json, len, alert_severity(a));
+}
+
+/* fold's alerts_folding and alerts_folded: each stands for others. */
+static void fold_emit(void *ctx, char *json, size_t len, enum alert_severity sev)
+{
+	struct runtime *rt = ctx;
+
+	alertq_push_reserved(rt->queue, json, len, sev);
 }
 
 /* A check's alert, from autocheck's thread. */
@@ -112,14 +151,16 @@ struct runtime *runtime_create(const struct config *cf, const struct runtime_rel
 	}
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_mutex_init(&rt->req_lock, NULL);
-	rt->queue = alertq_create(ALERT_QUEUE_MAX);
+	rt->queue = alertq_create(ALERT_QUEUE_MAX, ALERT_QUEUE_RESERVE);
+	rt->fold = fold_create((unsigned)config_num(cf, CF_ALERT_FOLD_THRESHOLD),
+			       config_num(cf, CF_ALERT_FOLD_WINDOW), fold_emit, rt);
 	rt->engine = engine_create(rt->cf, runtime_alert, rt);
 	if (strncmp(config_str(cf, CF_LOG_SOURCE), "journal", 7) != 0)
 		rt->follower = follower_create(config_str(cf, CF_LOG_SOURCE),
 					       config_str(cf, CF_STATE_FILE));
 	rt->stop_pipe[0] = rt->stop_pipe[1] = -1;
 	if (pipe(rt->stop_pipe) < 0)
-		msg_fatal("pipe: %s", strerror(errno));
+		msg_fatal("pipe: %m");
 	rt->started = time(NULL);
 	return rt;
 }
@@ -167,6 +208,13 @@ char *runtime_metrics(struct runtime *rt, size_t *len)
 	m->milter_errors = rt->milter_errors;
 	m->checks_dropped = rt->autocheck ? autocheck_dropped(rt->autocheck) : 0;
 	pthread_mutex_unlock(&rt->lock);
+	fold_stats(rt->fold, &m->fold);
+	{
+		struct alertq_stats q;
+
+		alertq_stats(rt->queue, &q);
+		m->queue_dropped = q.dropped;
+	}
 	pthread_mutex_lock(&rt->req_lock);
 	memcpy(m->sinks, rt->sink_copy, sizeof(m->sinks));
 	m->nsinks = rt->nsink_copy;
@@ -195,7 +243,7 @@ static void write_metrics_file(struct runtime *rt)
 		return;
 	text = runtime_metrics(rt, &len);
 	if (metrics_write_file(path, text, len) < 0)
-		msg_warn("cannot write metrics_file %s: %s", path, strerror(errno));
+		msg_warn("cannot write metrics_file %s: %m", path);
 	free(text);
 }
 
@@ -256,8 +304,7 @@ static void journal_thread(struct runtime *rt)
 		size_t n = journal_read(j, on_line, on_overlong, rt, JOURNAL_BATCH);
 
 		if (n > 0 && journal_cursor_save(state, journal_cursor(j)) < 0)
-			msg_warn("cannot save the journal cursor in %s: %s", state,
-				 strerror(errno));
+			msg_warn("cannot save the journal cursor in %s: %m", state);
 		pthread_mutex_lock(&rt->lock);
 		engine_tick(rt->engine, time(NULL));
 		pthread_mutex_unlock(&rt->lock);
@@ -307,6 +354,7 @@ static void sink_stats_alert(struct runtime *rt)
 	c.milter_errors = rt->milter_errors;
 	pthread_mutex_unlock(&rt->lock);
 	alertq_stats(rt->queue, &c.queue);
+	fold_stats(rt->fold, &c.fold);
 	c.nsinks = sinks_stats(rt->sinks, c.sinks, STATS_SINKS_MAX);
 	c.uptime = (long)(time(NULL) - rt->started);
 	a = stats_alert(&c);
@@ -352,6 +400,30 @@ static void sink_requests(struct runtime *rt)
 	}
 }
 
+/*
+ * Once a second: end fold's windows that are over, and say when the queue
+ * had to drop alerts (counted in the stats and metrics too).
+ */
+static void sink_second(struct runtime *rt)
+{
+	time_t now = mono_now();
+	struct alertq_stats q;
+
+	if (now == rt->fold_ticked)
+		return;
+	rt->fold_ticked = now;
+	fold_tick(rt->fold, now);
+	alertq_stats(rt->queue, &q);
+	if (q.dropped > rt->queue_dropped_said &&
+	    (rt->queue_said == 0 || now - rt->queue_said >= QUEUE_WARN_S)) {
+		msg_error("alert queue full (%d alerts waiting for the sinks): %lu alerts dropped "
+			  "(%lu since start)",
+			  ALERT_QUEUE_MAX, q.dropped - rt->queue_dropped_said, q.dropped);
+		rt->queue_dropped_said = q.dropped;
+		rt->queue_said = now;
+	}
+}
+
 static void *sink_thread(void *arg)
 {
 	struct runtime *rt = arg;
@@ -369,12 +441,16 @@ static void *sink_thread(void *arg)
 			sinks_retry(rt->sinks);
 		}
 		sink_requests(rt);
+		sink_second(rt);
 		pthread_mutex_lock(&rt->req_lock);
 		rt->nsink_copy = sinks_stats(rt->sinks, rt->sink_copy, METRICS_SINKS_MAX);
 		pthread_mutex_unlock(&rt->req_lock);
 		write_metrics_file(rt);
 	}
 	sink_requests(rt);
+	rt->fold_ticked = 0;
+	rt->queue_said = 0; /* the last drops are said in any case */
+	sink_second(rt);
 	if (sinks_retry(rt->sinks))
 		msg_warn("stopping with alerts that no sink took");
 	return NULL;
@@ -411,6 +487,8 @@ static void runtime_reload(struct runtime *rt)
 	pthread_mutex_lock(&rt->lock);
 	engine_reconfigure(rt->engine, cf);
 	pthread_mutex_unlock(&rt->lock);
+	fold_configure(rt->fold, (unsigned)config_num(cf, CF_ALERT_FOLD_THRESHOLD),
+		       config_num(cf, CF_ALERT_FOLD_WINDOW));
 	configure_autocheck(rt, cf);
 	pthread_mutex_lock(&rt->req_lock);
 	free(rt->want_sinks);
@@ -474,7 +552,7 @@ void runtime_stop(struct runtime *rt)
 {
 	rt->stopping = 1;
 	if (write(rt->stop_pipe[1], "x", 1) < 0)
-		msg_warn("cannot wake the log thread: %s", strerror(errno));
+		msg_warn("cannot wake the log thread: %m");
 	if (rt->threads >= 3)
 		pthread_join(rt->signal_thread, NULL);
 	if (rt->threads >= 2)
@@ -489,6 +567,8 @@ void runtime_stop(struct runtime *rt)
 	pthread_mutex_lock(&rt->lock);
 	engine_flush(rt->engine);
 	pthread_mutex_unlock(&rt->lock);
+	/* What was folded and not yet said: every summary, before the queue closes. */
+	fold_flush(rt->fold);
 	alertq_close(rt->queue);
 	if (rt->threads >= 1)
 		pthread_join(rt->sink_thread, NULL);
@@ -503,6 +583,7 @@ void runtime_free(struct runtime *rt)
 	engine_free(rt->engine);
 	sinks_free(rt->sinks);
 	alertq_free(rt->queue);
+	fold_free(rt->fold);
 	pthread_mutex_destroy(&rt->lock);
 	pthread_mutex_destroy(&rt->req_lock);
 	close(rt->stop_pipe[0]);

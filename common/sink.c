@@ -88,8 +88,7 @@ static int sink_open_file(struct sink *k)
 	struct stat a, b;
 
 	if (fd < 0) {
-		snprintf(k->last_error, sizeof(k->last_error), "cannot open %s: %s", k->path,
-			 strerror(errno));
+		diag_format(k->last_error, sizeof(k->last_error), "cannot open %s: %m", k->path);
 		return -1;
 	}
 	if (k->fd >= 0) {
@@ -219,8 +218,8 @@ static int sink_write(struct sinks *s, struct sink *k, const char *json, size_t 
 				w = writev(k->fd, iov, n);
 			while (w < 0 && errno == EINTR);
 			if (w <= 0) {
-				snprintf(k->last_error, sizeof(k->last_error), "%s",
-					 w < 0 ? strerror(errno) : "nothing written");
+				diag_format(k->last_error, sizeof(k->last_error),
+					    w < 0 ? "%m" : "nothing written");
 				return -1;
 			}
 			*done += (size_t)w;

@@ -6,6 +6,7 @@
  * line and the buffer never grows.
  */
 #include "smtpio.h"
+#include "diag.h"
 #include "xmem.h"
 
 #include <arpa/inet.h>
@@ -73,7 +74,7 @@ const char *smtpio_status_name(enum smtpio_status st)
 
 static enum smtpio_status fail(struct smtpio *c, const char *what)
 {
-	snprintf(c->err, sizeof(c->err), "%s: %s", what, strerror(errno));
+	diag_format(c->err, sizeof(c->err), "%s: %m", what);
 	return SMTPIO_ERROR;
 }
 
@@ -121,8 +122,7 @@ struct smtpio *smtpio_connect(const char *host, int port, double timeout, char *
 				  &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, c->peer,
 				  sizeof(c->peer));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-			snprintf(err, errsize, "connect to %s port %d: %s", c->peer, port,
-				 strerror(errno));
+			diag_format(err, errsize, "connect to %s port %d: %m", c->peer, port);
 			close(fd);
 			continue;
 		}
@@ -134,8 +134,9 @@ struct smtpio *smtpio_connect(const char *host, int port, double timeout, char *
 			continue;
 		}
 		if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
-			snprintf(err, errsize, "connect to %s port %d: %s", c->peer, port,
-				 strerror(soerr ? soerr : errno));
+			if (soerr)
+				errno = soerr;
+			diag_format(err, errsize, "connect to %s port %d: %m", c->peer, port);
 			*st = SMTPIO_ERROR;
 			close(fd);
 			continue;

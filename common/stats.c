@@ -39,6 +39,16 @@ struct alert *stats_alert(const struct daemon_counters *c)
 	}
 	alert_counters(a, "alerts", names, values, n, 0);
 	alert_int(a, "alerts_dropped_queue_full", (long long)c->queue.dropped, 0);
+	/* alerts raised = sent one by one + folded, by event (fold.h) */
+	n = 0;
+	for (int k = 0; k < FOLD_EVENTS; k++) {
+		names[n] = fold_event_name(k);
+		values[n++] = c->fold.folded[k];
+	}
+	alert_counters(a, "alerts_folded", names, values, n, 0);
+	alert_int(a, "alerts_folded_pending", (long long)c->fold.pending, 0);
+	alert_int(a, "alerts_folded_summaries", (long long)c->fold.summaries, 0);
+	alert_int(a, "alerts_folding_notices", (long long)c->fold.notices, 0);
 	for (int what = 0; what < 3; what++) {
 		static const char *const keys[] = { "sink_failures", "sink_dropped",
 						    "sink_pending" };

@@ -11,6 +11,7 @@
 #include "alertq.h"
 #include "corr.h"
 #include "engine.h"
+#include "fold.h"
 #include "follow.h"
 #include "sink.h"
 
@@ -21,6 +22,7 @@ struct daemon_counters {
 	struct corr_counts corr;
 	struct follow_stats follow;
 	struct alertq_stats queue;
+	struct fold_stats fold;
 	struct sink_stats sinks[STATS_SINKS_MAX];
 	size_t nsinks;
 	unsigned long milter_errors;

@@ -2,6 +2,7 @@
  * vcache - read and clean Postfix's verify cache (see vcache.h).
  */
 #include "vcache.h"
+#include "diag.h"
 #include "pfcmd.h"
 #include "xmem.h"
 
@@ -157,14 +158,13 @@ static int read_snapshot(struct vcache *vc, const char *confdir, char *err, size
 	int rc = -1;
 
 	if (mkdtemp(dir) == NULL) {
-		snprintf(err, errsize, "cannot make a folder for the snapshot: %s",
-			 strerror(errno));
+		diag_format(err, errsize, "cannot make a folder for the snapshot: %m");
 		return -1;
 	}
 	snprintf(src, sizeof(src), "%s.db", vc->path);
 	snprintf(file, sizeof(file), "%s/snapshot.db", dir);
 	if (copy_file(src, file) < 0) {
-		snprintf(err, errsize, "cannot copy %s: %s", src, strerror(errno));
+		diag_format(err, errsize, "cannot copy %s: %m", src);
 	} else {
 		snprintf(map, sizeof(map), "%s:%s/snapshot", base_type(vc), dir);
 		build_postmap(argv, confdir, "-s", NULL, map);

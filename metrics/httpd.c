@@ -107,8 +107,11 @@ struct metrics_httpd *metrics_httpd_start(const char *listen, metrics_render_fn 
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_MAX, MHD_OPTION_END);
 	if (h->d == NULL) {
-		msg_error("metrics_listen: cannot listen on %s: %s", listen,
-			  errno ? strerror(errno) : "libmicrohttpd refused");
+		if (errno)
+			msg_error("metrics_listen: cannot listen on %s: %m", listen);
+		else
+			msg_error("metrics_listen: cannot listen on %s: libmicrohttpd refused",
+				  listen);
 		free(h);
 		return NULL;
 	}

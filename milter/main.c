@@ -12,6 +12,7 @@
  * probewatch_stats alert.
  */
 #include "alert.h"
+#include "cliconf.h"
 #include "config.h"
 #include "diag.h"
 #include "httpd.h"
@@ -19,7 +20,6 @@
 #include "privs.h"
 #include "remedy.h"
 #include "runtime.h"
-#include "xmem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,23 +43,19 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
-	const char *cfpath = NULL;
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
-	int noverrides = 0, foreground = 0, check = 0, problems = 0, ch, rc, pidfd;
+	struct cliconf cc;
+	int foreground = 0, check = 0, problems = 0, ch, rc, pidfd;
 	struct config *cf;
 	struct runtime *rt;
 	struct metrics_httpd *metrics = NULL;
 	struct runtime_reload reload;
 
 	diag_init(argv[0]);
-	while ((ch = getopt(argc, argv, "c:o:fnh")) != -1) {
+	cliconf_init(&cc, argc);
+	while ((ch = getopt(argc, argv, CLICONF_OPTS "fnh")) != -1) {
+		if (cliconf_option(&cc, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'c':
-			cfpath = optarg;
-			break;
-		case 'o':
-			overrides[noverrides++] = optarg;
-			break;
 		case 'f':
 			foreground = 1;
 			break;
@@ -68,18 +64,20 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			cliconf_free(&cc);
 			return 0;
 		default:
 			usage(stderr);
+			cliconf_free(&cc);
 			return 1;
 		}
 	}
 	if (optind < argc) {
 		usage(stderr);
+		cliconf_free(&cc);
 		return 1;
 	}
-	cf = config_new();
-	problems = config_load(cf, &cfpath, overrides, noverrides);
+	cf = cliconf_load(&cc, &problems);
 	if (check || problems) {
 		if (problems)
 			fprintf(stderr, "%d configuration problem%s\n", problems,
@@ -87,13 +85,13 @@ int main(int argc, char **argv)
 		else
 			printf("configuration OK\n");
 		config_free(cf);
-		free(overrides);
+		cliconf_free(&cc);
 		return problems ? 1 : 0;
 	}
 
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
-			msg_fatal("cannot become a daemon: %s", strerror(errno));
+			msg_fatal("cannot become a daemon: %m");
 		diag_use_syslog(config_str(cf, CF_SYSLOG_IDENT),
 				(int)config_num(cf, CF_SYSLOG_FACILITY));
 	}
@@ -115,9 +113,9 @@ int main(int argc, char **argv)
 		milter_close();
 		return 1;
 	}
-	reload.config_path = cfpath;
-	reload.overrides = overrides;
-	reload.noverrides = noverrides;
+	reload.config_path = cc.path;
+	reload.overrides = cc.overrides;
+	reload.noverrides = cc.noverrides;
 	if ((rt = runtime_create(cf, &reload)) == NULL || runtime_start(rt) < 0) {
 		msg_error("cannot start");
 		pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
@@ -138,6 +136,6 @@ int main(int argc, char **argv)
 	runtime_free(rt);
 	pidfile_remove(config_str(cf, CF_PID_FILE), pidfd);
 	config_free(cf);
-	free(overrides);
+	cliconf_free(&cc);
 	return rc == 0 ? 0 : 1;
 }

@@ -81,7 +81,7 @@ static int remove_stale_socket(const char *path)
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		msg_error("%s: %s", path, strerror(errno));
+		msg_error("%s: %m", path);
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
@@ -94,7 +94,7 @@ static int remove_stale_socket(const char *path)
 	}
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		msg_error("socket: %s", strerror(errno));
+		msg_error("socket: %m");
 		return -1;
 	}
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
@@ -105,11 +105,12 @@ static int remove_stale_socket(const char *path)
 		return -1;
 	}
 	if (err != ECONNREFUSED) {
-		msg_error("cannot tell whether %s is in use: %s", path, strerror(err));
+		errno = err;
+		msg_error("cannot tell whether %s is in use: %m", path);
 		return -1;
 	}
 	if (unlink(path) < 0) {
-		msg_error("cannot remove the stale socket %s: %s", path, strerror(errno));
+		msg_error("cannot remove the stale socket %s: %m", path);
 		return -1;
 	}
 	msg_info("removed the stale socket %s", path);
@@ -137,19 +138,19 @@ static int socket_perms(const char *path, const char *user, const char *group, u
 	if (pw && geteuid() == 0)
 		uid = pw->pw_uid;
 	if (stat(path, &st) < 0) {
-		msg_error("%s: %s", path, strerror(errno));
+		msg_error("%s: %m", path);
 		return -1;
 	}
 	/* Only when something changes: a unit's seccomp filter may forbid chown. */
 	if ((uid != (uid_t)-1 && uid != st.st_uid) || (gid != (gid_t)-1 && gid != st.st_gid)) {
 		if (chown(path, uid, gid) < 0) {
-			msg_error("cannot give %s to %s%s%s: %s", path, user ? user : "",
-				  group && *group ? ":" : "", group ? group : "", strerror(errno));
+			msg_error("cannot give %s to %s%s%s: %m", path, user ? user : "",
+				  group && *group ? ":" : "", group ? group : "");
 			return -1;
 		}
 	}
 	if (chmod(path, (mode_t)mode) < 0) {
-		msg_error("cannot set the mode of %s: %s", path, strerror(errno));
+		msg_error("cannot set the mode of %s: %m", path);
 		return -1;
 	}
 	return 0;
@@ -179,8 +180,10 @@ int milter_open(const char *conn, const char *user, const char *group, unsigned 
 	if (path)
 		umask(old_umask);
 	if (rc == MI_FAILURE) {
-		msg_error("cannot listen on %s%s%s", conn, errno ? ": " : "",
-			  errno ? strerror(errno) : "");
+		if (errno)
+			msg_error("cannot listen on %s: %m", conn);
+		else
+			msg_error("cannot listen on %s", conn);
 		return -1;
 	}
 	if (path == NULL && milter_listener_nodelay() == 0)

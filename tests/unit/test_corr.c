@@ -374,9 +374,10 @@ static void test_link_later_and_expiry(void **state)
 	a = find_event(&got, "recipient_rejected", 0);
 	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
 	collected_clear(&got);
-	/* A different recipient with the same reason: linked by the reason. */
+	/* A different recipient with the same reason: linked by the reason, and said so. */
 	reject(e, 4001, "alias@example.com", LOST);
 	assert_string_equal(field_str(got.alert[0], "probe_queueid"), "H00000001");
+	assert_string_equal(field_str(got.alert[0], "link"), "reason_only");
 	collected_clear(&got);
 	/* A different reason for that recipient: no link. */
 	reject(e, 4002, "user@example.com", "host h[192.0.2.1] said: 550 5.1.1 User unknown");
@@ -388,11 +389,16 @@ static void test_link_later_and_expiry(void **state)
 	assert_string_equal(field_str(got.alert[0], "severity"), "info");
 	assert_null(json_object_get(got.alert[0], "probe_queueid"));
 	collected_clear(&got);
-	/* Two hours on, the verdict has expired; the queue ID is still known by reason. */
+	/*
+	 * Two hours on, the verdict has expired; the recent failures still
+	 * hold this recipient's probe, its queue ID and its server.
+	 */
 	reject(e, 1000 + 7200 + 120, "user@example.com", LOST);
 	a = got.alert[0];
 	assert_string_equal(field_str(a, "probe_queueid"), "H00000001");
-	assert_null(json_object_get(a, "postfix_relay_port"));
+	assert_null(json_object_get(a, "link"));
+	assert_string_equal(field_str(a, "postfix_relay_ip"), "192.168.10.20");
+	assert_int_equal(field_int(a, "postfix_relay_port"), 25);
 	engine_free(e);
 }
 
@@ -422,6 +428,105 @@ static void test_bounded_memory(void **state)
 	assert_true(cc.relays <= 16);
 	assert_true(cc.dropped >= 3 * (1000 - 16));
 	assert_int_equal(cc.probes, 1000);
+	engine_free(e);
+}
+
+/* What the refusals of the eviction test were linked to. */
+struct link_tally {
+	int exact, reason_only, wrong, unlinked;
+};
+
+static void tally_reject(void *ctx, struct alert *al)
+{
+	struct link_tally *t = ctx;
+	size_t len;
+	char *json = alert_render(al, &len), want[16];
+	json_t *a = json_loads(json, 0, NULL);
+	const char *to, *qid, *link;
+	int n;
+
+	assert_non_null(a);
+	free(json);
+	if (strcmp(field_str(a, "event"), "recipient_rejected") == 0) {
+		to = field_str(a, "postfix_to");
+		qid = field_str(a, "probe_queueid");
+		link = field_str(a, "link");
+		assert_int_equal(sscanf(to, "r%d@", &n), 1);
+		snprintf(want, sizeof(want), "%010X", 0x300000 + n);
+		if (qid == NULL)
+			t->unlinked++;
+		else if (link && strcmp(link, "reason_only") == 0)
+			t->reason_only++;
+		else if (link == NULL && strcmp(qid, want) == 0)
+			t->exact++;
+		else
+			t->wrong++; /* another recipient's probe, and nothing says so */
+	}
+	json_decref(a);
+}
+
+/*
+ * Issue 11, defect 6, at a small scale: 600 recipients' probes fail the
+ * same way, then each is refused.  state_max_entries = 16 keeps 16
+ * verdicts and the ring of recent failures the last 256 probes, so the
+ * first 344 refusals can only be linked by their reason, to another
+ * recipient's probe: each such link says so; every other refusal names
+ * its own probe (the old code linked 584 to the last recipient's probe,
+ * silently).
+ */
+static void test_links_after_eviction(void **state)
+{
+	struct config *cf = config_new();
+	struct link_tally t = { 0 };
+	struct engine *e;
+	char rcpt[32], qid[16];
+
+	(void)state;
+	assert_int_equal(config_set(cf, "log_timezone", "UTC", NULL), 0);
+	assert_int_equal(config_override(cf, "state_max_entries=16"), 0);
+	e = engine_create(cf, tally_reject, &t);
+	engine_set_reference(e, 1798761600);
+	config_free(cf);
+	for (int i = 0; i < 600; i++) {
+		snprintf(rcpt, sizeof(rcpt), "r%d@example.com", i);
+		snprintf(qid, sizeof(qid), "%010X", 0x300000 + i);
+		fail_probe(e, 1000 + i / 10, qid, rcpt);
+	}
+	for (int i = 0; i < 600; i++) {
+		snprintf(rcpt, sizeof(rcpt), "r%d@example.com", i);
+		reject(e, 1100 + i / 10, rcpt, LOST);
+	}
+	assert_int_equal(t.wrong, 0);
+	assert_int_equal(t.unlinked, 0);
+	assert_int_equal(t.reason_only, 600 - 256);
+	assert_int_equal(t.exact, 256);
+	engine_free(e);
+}
+
+/* A probe of the rewritten address (orig_to= the refused one) is an exact link. */
+static void test_link_through_orig_to(void **state)
+{
+	struct engine *e = test_engine(&got, NULL);
+	json_t *a;
+
+	(void)state;
+	feed(e, "Nov 25 10:00:00 mta postfix/qmgr[10]: AB12CD34EF: "
+		"from=<address-verify@example.com>, size=227, nrcpt=1 (queue active)");
+	feed(e, "Nov 25 10:00:00 mta postfix/smtp[100]: AB12CD34EF: to=<user@internal.example>, "
+		"orig_to=<user@example.com>, relay=" EXCH ", delay=0.01, delays=0/0/0/0, "
+		"dsn=4.4.2, status=undeliverable (" LOST ")");
+	/* and a later probe of someone else, failing the same way */
+	fail_probe(e, 36001, "BC23DE45F0", "other@example.com");
+	reject(e, 36002, "user@example.com", LOST);
+	a = find_event(&got, "recipient_rejected", 0);
+	assert_non_null(a);
+	assert_string_equal(field_str(a, "probe_queueid"), "AB12CD34EF");
+	assert_null(json_object_get(a, "link"));
+	/* Nobody's address: the newest probe with that reason, said to be a guess. */
+	reject(e, 36003, "stranger@example.com", LOST);
+	a = find_event(&got, "recipient_rejected", got.n - 1);
+	assert_string_equal(field_str(a, "probe_queueid"), "BC23DE45F0");
+	assert_string_equal(field_str(a, "link"), "reason_only");
 	engine_free(e);
 }
 
@@ -635,6 +740,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_suspect_success, teardown),
 		cmocka_unit_test_teardown(test_link_later_and_expiry, teardown),
 		cmocka_unit_test_teardown(test_bounded_memory, teardown),
+		cmocka_unit_test_teardown(test_links_after_eviction, teardown),
+		cmocka_unit_test_teardown(test_link_through_orig_to, teardown),
 		cmocka_unit_test_teardown(test_removed_frees_queue_ids, teardown),
 		cmocka_unit_test_teardown(test_sendmail_bv_and_real_mail, teardown),
 		cmocka_unit_test_teardown(test_suspended_and_attempts, teardown),

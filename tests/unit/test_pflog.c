@@ -179,6 +179,77 @@ static void test_program_names(void **state)
 }
 
 /*
+ * Every service Postfix logs under is recognised, by the fast path or the
+ * rest of the table alike, and means what it should: a delivery line is
+ * an event from the delivery agents and the queue manager and ignored
+ * from the others.  Near misses of each name are other programs.
+ */
+static void test_every_service(void **state)
+{
+	static const char *const event[] = { "smtp",  "lmtp",  "qmgr",    "oqmgr",   "error",
+					     "retry", "local", "virtual", "discard", "pipe" };
+	static const char *const ignored[] = {
+		"smtpd",     "pickup",         "bounce",    "defer",      "trace",    "cleanup",
+		"verify",    "postscreen",     "dnsblog",   "tlsproxy",   "anvil",    "scache",
+		"master",    "postfix-script", "postlogd",  "postdrop",   "sendmail", "postqueue",
+		"postsuper", "tlsmgr",         "proxymap",  "proxywrite", "showq",    "flush",
+		"spawn",     "postmap",        "postalias", "policy-spf", "postconf",
+	};
+	const char *const *lists[] = { event, ignored };
+	const size_t counts[] = { sizeof(event) / sizeof(event[0]),
+				  sizeof(ignored) / sizeof(ignored[0]) };
+	struct pflog_event ev;
+	char line[512], name[64];
+
+	(void)state;
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l]; i++) {
+			const char *svc = lists[l][i];
+			size_t n = strlen(svc);
+
+			snprintf(line, sizeof(line),
+				 "Nov 25 16:41:14 mx postfix/%s[7]: ABCDEF1234: to=<a@b>, "
+				 "relay=h[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=2.1.5, "
+				 "status=deliverable (250 Ok)",
+				 svc);
+			if (parse(line, &ev) != (l == 0 ? PFLOG_EVENT : PFLOG_IGNORED))
+				fail_msg("postfix/%s: %s", svc,
+					 l == 0 ? "no event" : "not ignored");
+			/* Look-alikes: one letter more, less, changed, or capitalised. */
+			for (int k = 0; k < 5; k++) {
+				int is_name = 0;
+
+				if (k == 0)
+					snprintf(name, sizeof(name), "%sx", svc);
+				else if (k == 1)
+					snprintf(name, sizeof(name), "%.*s", (int)n - 1, svc);
+				else if (k == 2)
+					snprintf(name, sizeof(name), "x%s", svc);
+				else
+					snprintf(name, sizeof(name), "%s", svc);
+				if (k == 3)
+					name[0] = (char)(name[0] - 'a' + 'A');
+				if (k == 4)
+					name[n - 1] =
+						name[n - 1] == 'z' ? 'y' : (char)(name[n - 1] + 1);
+				for (int m = 0; m < 2; m++)
+					for (size_t j = 0; j < counts[m]; j++)
+						is_name |= strcmp(name, lists[m][j]) == 0;
+				if (is_name || *name == 0)
+					continue;
+				snprintf(line, sizeof(line),
+					 "Nov 25 16:41:14 mx postfix/%s[7]: ABCDEF1234: to=<a@b>, "
+					 "relay=h[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=2.1.5, "
+					 "status=deliverable (250 Ok)",
+					 name);
+				if (parse(line, &ev) != PFLOG_FOREIGN)
+					fail_msg("postfix/%s taken as a Postfix service", name);
+			}
+		}
+	}
+}
+
+/*
  * The service is after the last '/', wherever it falls (in a name Postfix's
  * syslog_name can give); the pid has 1 to 9 digits.
  */
@@ -487,6 +558,128 @@ static void test_sender_reject(void **state)
 			 PFLOG_IGNORED);
 }
 
+/* smtpd's reject line, with the reply's reason and envelope tail given. */
+static enum pflog_result reject_line(const char *rcpt, const char *reason, const char *tail,
+				     struct pflog_event *ev)
+{
+	static char line[4096];
+
+	snprintf(line, sizeof(line),
+		 "Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+		 "client.example.net[198.51.100.7]: 450 4.1.1 <%s>: Recipient address rejected: "
+		 "unverified address: %s%s",
+		 rcpt, reason, tail);
+	return parse(line, ev);
+}
+
+/*
+ * Issue 11, defect 5: the downstream server writes the probe's reason,
+ * so it can imitate the envelope tail that smtpd appends after it.  The
+ * split is Postfix's last tail: the real sender, HELO and the whole
+ * reason (which then still matches the probe's) whatever the reason holds.
+ */
+static void test_reject_forged_tail(void **state)
+{
+	static const char *tail = "; from=<real@example.net> to=<u@example.com> proto=ESMTP "
+				  "helo=<client.example.net>";
+	static const char *reasons[] = {
+		/* the issue's: an open HELO that takes the rest of the line */
+		"host mx[192.0.2.1] said: 450 4.2.0 busy; from=<forged@evil> to=<u@example.com> "
+		"proto=ESMTP helo=< (in reply to RCPT TO command)",
+		/* a complete fake tail, as the reason's very end */
+		"host mx[192.0.2.1] said: 550 no; from=<forged@evil> to=<u@example.com> "
+		"proto=ESMTP helo=<evil.example>",
+		/* several, with unbalanced brackets and quotes */
+		"host mx[192.0.2.1] said: 450 x; from=<a@evil> to=<u@example.com> proto=ESMTP "
+		"helo=<<<x>; from=<\"b@evil> to=<u@example.com> helo=<>>; from=<c@evil> "
+		"to=<u@example.com> proto=SMTP helo=<y> (in reply to RCPT TO command); "
+		"from=<d@evil> to=<u@example.com> proto=ESMTP helo=<",
+		/* a fake tail naming another recipient, and one cut short */
+		"host mx[192.0.2.1] said: 450 x; from=<e@evil> to=<v@example.com> proto=ESMTP "
+		"helo=<z>; from=<f@evil> to=<u@exa",
+	};
+	struct pflog_event ev;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		assert_int_equal(reject_line("u@example.com", reasons[i], tail, &ev), PFLOG_EVENT);
+		assert_int_equal(ev.kind, PFE_REJECT);
+		assert_str(ev.reason, reasons[i]);
+		assert_str(ev.from, "real@example.net");
+		assert_str(ev.to, "u@example.com");
+		assert_str(ev.proto, "ESMTP");
+		assert_str(ev.helo, "client.example.net");
+	}
+	/* The client's quoted sender holding "; from=<" does not move the split either. */
+	assert_int_equal(reject_line("u@example.com",
+				     "lost connection with x[192.0.2.1] while "
+				     "sending RCPT TO",
+				     "; from=<\"; from=<x\"@evil.example> to=<u@example.com> "
+				     "proto=ESMTP helo=<h>",
+				     &ev),
+			 PFLOG_EVENT);
+	assert_str(ev.reason, "lost connection with x[192.0.2.1] while sending RCPT TO");
+	assert_str(ev.from, "\"; from=<x\"@evil.example");
+	assert_str(ev.helo, "h");
+	/* ... nor one that escapes a quote. */
+	assert_int_equal(reject_line("u@example.com", "r; from=<\"",
+				     "; from=<\"a\\\"; from=<\"@evil.example> to=<u@example.com> "
+				     "proto=ESMTP helo=<h>",
+				     &ev),
+			 PFLOG_EVENT);
+	assert_str(ev.reason, "r; from=<\"");
+	assert_str(ev.from, "\"a\\\"; from=<\"@evil.example");
+	/* The reply names the recipient in internal form, the tail in external form. */
+	assert_int_equal(reject_line("john doe@example.com",
+				     "r; from=<f@evil> to=<\"john "
+				     "doe\"@example.com> proto=ESMTP helo=<e>",
+				     "; from=<s@example.net> to=<\"john doe\"@example.com> "
+				     "proto=ESMTP helo=<h>",
+				     &ev),
+			 PFLOG_EVENT);
+	assert_str(ev.from, "s@example.net");
+	assert_str(ev.to, "\"john doe\"@example.com");
+	assert_str(ev.helo, "h");
+	/* Postfix 3.10 and later log the SASL login after the HELO. */
+	assert_int_equal(reject_line("u@example.com", reasons[1],
+				     "; from=<s@example.net> to=<u@example.com> proto=ESMTP "
+				     "helo=<h> sasl_method=PLAIN sasl_username=bob smith "
+				     "sasl_sender=bob+40example.net",
+				     &ev),
+			 PFLOG_EVENT);
+	assert_str(ev.reason, reasons[1]);
+	assert_str(ev.from, "s@example.net");
+	assert_str(ev.helo, "h");
+	/* A line cut inside the real tail: the reason ends there, no forged sender. */
+	assert_int_equal(reject_line("u@example.com", reasons[1], "; from=<real@exam", &ev),
+			 PFLOG_EVENT);
+	assert_str(ev.reason, reasons[1]);
+	assert_str(ev.from, "");
+	/* A refused sender, at RCPT and at MAIL: the real sender is the reply's. */
+	assert_int_equal(
+		parse("Nov 25 10:00:03 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+		      "h[192.0.2.7]: 450 4.1.7 <s@example.org>: Sender address rejected: "
+		      "unverified address: host x[192.0.2.1] said: 450 busy; from=<s@example.org> "
+		      "to=<forged@evil> proto=ESMTP helo=<evil>; from=<s@example.org> "
+		      "to=<r@sink.test> proto=ESMTP helo=<h>",
+		      &ev),
+		PFLOG_EVENT);
+	assert_str(ev.to, "r@sink.test");
+	assert_str(ev.helo, "h");
+	assert_str(ev.reason, "host x[192.0.2.1] said: 450 busy; from=<s@example.org> "
+			      "to=<forged@evil> proto=ESMTP helo=<evil>");
+	assert_int_equal(
+		parse("Nov 25 10:00:02 mta postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+		      "localhost[127.0.0.1]: 550 5.1.7 <b@example.org>: Sender address rejected: "
+		      "undeliverable address: host x said: 550 no; from=<b@example.org> "
+		      "proto=ESMTP helo=<evil>; from=<b@example.org> proto=ESMTP helo=<h>",
+		      &ev),
+		PFLOG_EVENT);
+	assert_int_equal(ev.reject_at_mail, 1);
+	assert_str(ev.reason, "host x said: 550 no; from=<b@example.org> proto=ESMTP helo=<evil>");
+	assert_str(ev.helo, "h");
+}
+
 static void test_hostile_fields(void **state)
 {
 	struct pflog_event ev;
@@ -503,7 +696,11 @@ static void test_hostile_fields(void **state)
 	assert_str(ev.to, "\"x>, relay=evil[6.6.6.6]:25, status=deliverable (ok\"@example.com");
 	assert_str(ev.relay.host, "good");
 	assert_int_equal(ev.status, PST_UNDELIVERABLE);
-	/* A HELO that imitates the envelope does not move the split. */
+	/*
+	 * Text that imitates the envelope before Postfix's own tail: Postfix
+	 * neuters the HELO (no space, '<', ';' or '@' since 2.1), so this can
+	 * only be a reason that ends in a fake tail; the last tail is Postfix's.
+	 */
 	assert_int_equal(
 		parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
 		      "h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address rejected: "
@@ -512,8 +709,22 @@ static void test_hostile_fields(void **state)
 		      "to=<u@example.com> proto=ESMTP helo=<c>",
 		      &ev),
 		PFLOG_EVENT);
+	assert_str(ev.reason, "lost connection with x[192.0.2.1] while sending RCPT TO; "
+			      "from=<s@x> to=<u@example.com> proto=ESMTP helo=<a");
+	assert_str(ev.from, "b");
+	assert_str(ev.helo, "c");
+	/* A HELO Postfix could not have logged (spaces) is still read, leniently. */
+	assert_int_equal(
+		parse("Nov 25 16:41:17 mta postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+		      "h[192.0.2.7]: 450 4.1.1 <u@example.com>: Recipient address rejected: "
+		      "unverified address: lost connection with x[192.0.2.1] while sending "
+		      "RCPT TO; from=<s@x> to=<u@example.com> proto=ESMTP helo=<a; from=<b> "
+		      "to=<other@example.com> proto=ESMTP helo=<c>",
+		      &ev),
+		PFLOG_EVENT);
 	assert_str(ev.reason, "lost connection with x[192.0.2.1] while sending RCPT TO");
-	assert_str(ev.helo, "a; from=<b> to=<u@example.com> proto=ESMTP helo=<c");
+	assert_str(ev.from, "s@x");
+	assert_str(ev.helo, "a; from=<b> to=<other@example.com> proto=ESMTP helo=<c");
 	/* Truncated lines are not events, and do not crash. */
 	const char *full = "Nov 25 16:41:14 mx postfix/smtp[1]: ABCDEF1234: to=<a@example.com>, "
 			   "relay=h[192.0.2.1]:25, delay=0, delays=0/0/0/0, dsn=4.4.2, "
@@ -541,10 +752,15 @@ static void test_many_envelope_lookalikes(void **state)
 	memcpy(line, head, n);
 	for (size_t i = n; i + 8 <= len; i += 8)
 		memcpy(line + i, "; from=<", 8);
-	/* Still an event, read in linear time (a quadratic scan takes seconds here). */
+	/*
+	 * Still an event, read in linear time (a quadratic scan takes seconds
+	 * here); no tail reads cleanly, so the line is cut at the last one.
+	 */
 	assert_int_equal(pflog_parse(parser, line, len, &ev), PFLOG_EVENT);
 	assert_int_equal(ev.kind, PFE_REJECT);
-	assert_str(ev.reason, "x");
+	assert_int_equal(ev.reason.len, 1 + 8 * 19999);
+	assert_int_equal(ev.reason.p[0], 'x');
+	assert_int_equal(ev.from.len, 0);
 	free(line);
 }
 
@@ -600,12 +816,14 @@ int main(void)
 		cmocka_unit_test(test_seed_status_line),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_program_names),
+		cmocka_unit_test(test_every_service),
 		cmocka_unit_test(test_service_and_pid_edges),
 		cmocka_unit_test(test_queue_events),
 		cmocka_unit_test(test_delivery_variants),
 		cmocka_unit_test(test_attempts_and_discard),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_sender_reject),
+		cmocka_unit_test(test_reject_forged_tail),
 		cmocka_unit_test(test_hostile_fields),
 		cmocka_unit_test(test_many_envelope_lookalikes),
 		cmocka_unit_test(test_random_bytes),

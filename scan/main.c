@@ -12,6 +12,7 @@
  * configuration problem (said on stderr).
  */
 #define _XOPEN_SOURCE 700 /* strptime */
+#include "cliconf.h"
 #include "config.h"
 #include "diag.h"
 #include "engine.h"
@@ -153,7 +154,7 @@ static int scan_journal(struct scan *s, struct config *cf, const struct fixcmd_o
 	engine_free(e);
 	journal_close(j);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		msg_error("error writing to standard output: %s", strerror(errno));
+		msg_error("error writing to standard output: %m");
 		return 2;
 	}
 	return 0;
@@ -228,7 +229,7 @@ static int scan_windows(struct engine *e, int fd)
 		if (m == MAP_FAILED) {
 			if (start == 0 && !skipping)
 				return 0;
-			msg_fatal("cannot map the input: %s", strerror(errno));
+			msg_fatal("cannot map the input: %m");
 		}
 		scan_window_len = len;
 		scan_window = m;
@@ -309,7 +310,7 @@ static void scan_fd(struct engine *e, int fd)
 		else if (st == LR_OVERLONG)
 			engine_count_overlong(e);
 		else
-			msg_fatal("read error: %s", strerror(errno));
+			msg_fatal("read error: %m");
 	}
 	st = lreader_finish(r, &line, &len);
 	if (st == LR_LINE)
@@ -345,23 +346,19 @@ int main(int argc, char **argv)
 	char **jfiles = xcalloc((size_t)argc + 1, sizeof(char *));
 	unsigned long long since = 0, until = 0;
 	int rc;
-	const char *cfpath = NULL;
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
-	int noverrides = 0, print_settings = 0, problems = 0, ch;
+	struct cliconf cc;
+	int print_settings = 0, problems = 0, ch;
 	struct config *cf;
 	struct engine *e;
 	int *fds;
 	int nfiles;
 
 	diag_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+	cliconf_init(&cc, argc);
+	while ((ch = getopt_long(argc, argv, CLICONF_OPTS "h", longopts, NULL)) != -1) {
+		if (cliconf_option(&cc, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'c':
-			cfpath = optarg;
-			break;
-		case 'o':
-			overrides[noverrides++] = optarg;
-			break;
 		case 'S':
 			s.summary = 1;
 			break;
@@ -422,13 +419,12 @@ int main(int argc, char **argv)
 	}
 	if (0) {
 	args_done:
-		free(overrides);
+		cliconf_free(&cc);
 		free(jfiles);
 		return rc;
 	}
-	cf = config_new();
-	problems = config_load(cf, &cfpath, overrides, noverrides);
-	free(overrides);
+	cf = cliconf_load(&cc, &problems);
+	cliconf_free(&cc);
 	if (problems) {
 		msg_error("%d configuration problem%s", problems, problems > 1 ? "s" : "");
 		config_free(cf);
@@ -479,7 +475,7 @@ int main(int argc, char **argv)
 		if (strcmp(path, "-") == 0) {
 			fds[i] = 0;
 		} else if ((fds[i] = open(path, O_RDONLY)) < 0) {
-			msg_error("cannot open %s: %s", path, strerror(errno));
+			msg_error("cannot open %s: %m", path);
 			for (int j = 0; j < i; j++)
 				if (fds[j] > 0)
 					close(fds[j]);
@@ -492,7 +488,7 @@ int main(int argc, char **argv)
 	FILE *html = NULL;
 
 	if (s.html && (html = fopen(s.html, "w")) == NULL) {
-		msg_error("cannot write %s: %s", s.html, strerror(errno));
+		msg_error("cannot write %s: %m", s.html);
 		for (int i = 0; i < nfiles; i++)
 			if (fds[i] > 0)
 				close(fds[i]);
@@ -526,7 +522,7 @@ int main(int argc, char **argv)
 					       i ? ", " : "", argv[optind + i]);
 		html_report(html, e, nfiles ? sources : "standard input");
 		if (fclose(html) == EOF) {
-			msg_error("error writing %s: %s", s.html, strerror(errno));
+			msg_error("error writing %s: %m", s.html);
 			engine_free(e);
 			free(fds);
 			config_free(cf);
@@ -537,7 +533,7 @@ int main(int argc, char **argv)
 	free(fds);
 	config_free(cf);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		msg_error("error writing to standard output: %s", strerror(errno));
+		msg_error("error writing to standard output: %m");
 		return 2;
 	}
 	return 0;
