@@ -111,6 +111,10 @@ $(O)/genlog: tests/bench/genlog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
+$(O)/engine_mem: tests/bench/engine_mem.c $(O)/libprobewatch.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libprobewatch.a $(LIBS)
+
 $(O)/latency: tests/bench/latency.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $< -lpthread
@@ -132,15 +136,17 @@ $(O)/smtpclock: tests/bench/smtpclock.c
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
 # The milter benchmark's reference filters share probewatch's TCP_NODELAY.
+# (the load test's reference filter too: built with the test build's flags)
 $(O)/benchmilter: tests/bench/benchmilter.c $(O)/milter/nodelay.o
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -Imilter -o $@ $^ $(MILTER_LIBS) -lpthread
+	$(CC) $(STD) $(WARN) $(OPT) -Imilter -o $@ $^ $(MILTER_LIBS) -lpthread
 
 $(O)/runstat: tests/bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock $(O)/faultlog
+tests: $(TEST_BIN) $(O)/probewatch-scan $(O)/probewatch $(O)/probewatch-pipecheck $(O)/mclient $(O)/fakesmtp $(O)/smtpclock $(O)/faultlog \
+	$(O)/benchmilter
 
 # The test build: AddressSanitizer and UBSan on everything; another
 # compiler (make check CC=clang) builds in its own folder.
@@ -178,11 +184,12 @@ demo: deps-build
 
 bench: deps-build
 	@$(MAKE) --no-print-directory programs $(O)/genlog $(O)/runstat $(O)/latency \
-		$(O)/benchmilter $(O)/smtpclock
+		$(O)/benchmilter $(O)/smtpclock $(O)/engine_mem
 	tests/bench/run-bench $(O)
 	tests/bench/relay-bench $(O)
 	tests/bench/daemon-bench $(O)
 	tests/bench/milter-bench $(O)
+	tests/bench/engine-mem $(O)
 
 # Fuzzing: the library with coverage for libFuzzer, ASan and UBSan; the
 # harnesses in tests/fuzz/ (Debian: clang and libclang-rt-14-dev).
@@ -190,8 +197,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_O        = build/fuzz
 FUZZ_SAN      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_NAMES    = engine config time
+FUZZ_NAMES    = engine config time milter
 FUZZ_BIN      = $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
+
+# The milter harness drives callbacks.c through its own fake seam: no libmilter.
+$(FUZZ_O)/fuzz_milter: tests/fuzz/fuzz_milter.c tests/fuzz/fuzz_check.h $(FUZZ_O)/milter/callbacks.o $(FUZZ_O)/libprobewatch.a
+	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -Imilter -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/milter/callbacks.o $(FUZZ_O)/libprobewatch.a $(LIBS)
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobewatch.a
 	$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libprobewatch.a $(LIBS)
@@ -199,7 +210,7 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_O)/libprobe
 fuzz-build:
 	@scripts/install-deps --fuzz
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=$(FUZZ_CC) \
-		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a
+		OPT="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_O)/libprobewatch.a $(FUZZ_O)/milter/callbacks.o
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) $(FUZZ_BIN)
 
 fuzz: fuzz-build

@@ -3,6 +3,7 @@
  *
  * genlog LINES > mail.log
  * genlog --incident LINES > mail.log
+ * genlog --recipients N --probe-share P LINES > mail.log
  * Interleaves what a busy relay logs: smtpd sessions, cleanup, qmgr,
  * smtp and local deliveries, verify probes (some failing the pipelining
  * way), unverified-recipient rejects, and other programs' lines.  Lines
@@ -16,6 +17,13 @@
  * the verify cache, and after the fix its smtp processes log "discarding
  * EHLO keywords: PIPELINING".  About 4% of the lines then raise alerts;
  * lines are about 150 bytes.
+ *
+ * --recipients N: messages go to N recipients instead of 20,000 and
+ * probes verify them in turn (user0, user1, ... userN-1, user0, ...), so
+ * a log with at least N probes has probed exactly N distinct addresses;
+ * --probe-share P: P% of the events are probes instead of 2% (for the
+ * engine's memory test, tests/bench/engine-mem).  genlog prints the
+ * number of probes written on standard error with either option.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +40,9 @@ static unsigned next(void)
 }
 
 static long lines, target;
+static unsigned rcpt_pool = 20000, probe_share = 2, probe_seq;
+static long probes_written;
+static int sequential; /* probes take the recipients in turn */
 static long clock_s = 16 * 3600;
 /* The senders' outbound MTAs; the incident profile's have longer names. */
 static const char *client_domain = "outbound.customer-example.org";
@@ -70,7 +81,7 @@ static void other_program(void)
 static void message(unsigned qid)
 {
 	unsigned pid = 1000 + next() % 3000, c = next() % 250;
-	unsigned rcpt = next() % 20000;
+	unsigned rcpt = next() % rcpt_pool;
 
 	stamp();
 	printf("postfix/smtpd[%u]: connect from "
@@ -114,8 +125,12 @@ static void message(unsigned qid)
 
 static void probe(unsigned qid)
 {
-	unsigned rcpt = next() % 20000, pid = 3000 + next() % 100;
+	unsigned rcpt = next() % rcpt_pool, pid = 3000 + next() % 100;
 	int bad = next() % 2 == 0;
+
+	if (sequential)
+		rcpt = probe_seq++ % rcpt_pool;
+	probes_written++;
 
 	stamp();
 	printf("postfix/cleanup[901]: %010X: message-id=<%u.%010X@mta.example.com>\n", qid, next(),
@@ -363,18 +378,34 @@ int main(int argc, char **argv)
 		incident();
 		return 0;
 	}
+	while (argc > 2 &&
+	       (strcmp(argv[1], "--recipients") == 0 || strcmp(argv[1], "--probe-share") == 0)) {
+		unsigned v = (unsigned)atol(argv[2]);
+
+		if (argv[1][2] == 'r')
+			rcpt_pool = v ? v : 1;
+		else
+			probe_share = v > 85 ? 85 : v;
+		sequential = 1;
+		argc -= 2;
+		argv += 2;
+	}
 	target = argc > 1 ? atol(argv[1]) : 1000000;
 	while (lines < target) {
 		unsigned r = next() % 100;
 
 		if (next() % 8 == 0)
 			clock_s++;
-		if (r < 83)
+		if (r < 85 - probe_share)
 			message(qid++);
 		else if (r < 85)
 			probe(qid++);
 		else
 			other_program();
 	}
+	if (sequential)
+		fprintf(stderr, "genlog: %ld probes, %u distinct recipients probed\n",
+			probes_written,
+			probes_written < (long)rcpt_pool ? (unsigned)probes_written : rcpt_pool);
 	return 0;
 }
