@@ -70,21 +70,24 @@ int main(int argc, char **argv)
 			fd = open_log(argv[1]);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		slice_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		slice_ms = (now.tv_sec - start.tv_sec) * 1000 +
+			   (now.tv_nsec - start.tv_nsec) / 1000000;
 		due = (slice_ms + 10) * rate / 1000;
 		if (due > count)
 			due = count;
 		for (; done < due; done++) {
 			char line[512];
 			long n = first + done;
-			int len = snprintf(line, sizeof(line),
-					   "Nov 25 16:41:14 mta postfix/smtp[29299]: F%010lX: "
-					   "to=<rcpt%ld@example.com>, relay=mx%ld.example.net[10.%ld.%ld.%ld]:25, "
-					   "delay=0.01, delays=0/0/0/0, dsn=4.4.2, status=undeliverable "
-					   "(lost connection with mx%ld.example.net[10.%ld.%ld.%ld] while "
-					   "sending RCPT TO)\n",
-					   n, n, n, n >> 16 & 255, n >> 8 & 255, n & 255, n, n >> 16 & 255,
-					   n >> 8 & 255, n & 255);
+			int len = snprintf(
+				line, sizeof(line),
+				"Nov 25 16:41:14 mta postfix/smtp[29299]: F%010lX: "
+				"to=<rcpt%ld@example.com>, "
+				"relay=mx%ld.example.net[10.%ld.%ld.%ld]:25, "
+				"delay=0.01, delays=0/0/0/0, dsn=4.4.2, status=undeliverable "
+				"(lost connection with mx%ld.example.net[10.%ld.%ld.%ld] while "
+				"sending RCPT TO)\n",
+				n, n, n, n >> 16 & 255, n >> 8 & 255, n & 255, n, n >> 16 & 255,
+				n >> 8 & 255, n & 255);
 
 			if (write(fd, line, (size_t)len) != len) {
 				fprintf(stderr, "faultlog: write: %s\n", strerror(errno));
