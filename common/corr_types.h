@@ -9,7 +9,7 @@
 #define PW_CORR_TYPES_H
 
 #include "classify.h"
-#include "pflog.h"
+#include "pflog_event.h"
 
 #include <stddef.h>
 

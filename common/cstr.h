@@ -8,7 +8,7 @@
 #ifndef PW_CSTR_H
 #define PW_CSTR_H
 
-#include "pflog.h"
+#include "pflog_event.h"
 
 #include <stddef.h>
 

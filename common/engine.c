@@ -2,6 +2,7 @@
  * engine - parse, correlate, count; the milter's inbox (see engine.h).
  */
 #include "engine.h"
+#include "pflog.h"
 #include "corr.h"
 #include "xmem.h"
 

@@ -27,7 +27,7 @@
 #include "config.h"
 #include "corr_types.h"
 #include "pwlimits.h"
-#include "pflog.h"
+#include "pflog_event.h"
 #include "reject.h"
 #include "relay.h"
 

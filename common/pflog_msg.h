@@ -7,7 +7,7 @@
 #ifndef PW_PFLOG_MSG_H
 #define PW_PFLOG_MSG_H
 
-#include "pflog.h"
+#include "pflog_event.h"
 
 enum pflog_service {
 	PFSVC_OTHER,    /* Postfix, but nothing to read */

@@ -11,6 +11,7 @@
  * a new clock (a reload).
  */
 #include "pftime.h"
+#include "civil.h"
 #include "tzone.h"
 #include "xmem.h"
 
@@ -34,31 +35,6 @@ struct pfclock {
 	long hour_key;
 	int hour_offset;
 };
-
-long pftime_days_from_civil(long y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
-void pftime_civil_from_days(long z, long *y, int *m, int *d)
-{
-	z += 719468;
-	long era = (z >= 0 ? z : z - 146096) / 146097;
-	long doe = z - era * 146097;
-	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long mp = (5 * doy + 2) / 153;
-
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 struct pfclock *pfclock_create(const char *zone)
 {
@@ -122,8 +98,8 @@ static int pfclock_zone_offset(struct pfclock *c, long y, int mon, int d, int hh
 	if (key == c->hour_key)
 		return c->hour_offset;
 	/* The middle of the hour, as mktime was asked before. */
-	c->hour_offset = tzone_offset_local(
-		c->tz, (int64_t)pftime_days_from_civil(y, mon, d) * 86400 + hh * 3600 + 30 * 60);
+	c->hour_offset = tzone_offset_local(c->tz, (int64_t)civil_to_days(y, mon, d) * 86400 +
+							   hh * 3600 + 30 * 60);
 	c->hour_key = key;
 	return c->hour_offset;
 }
@@ -187,14 +163,14 @@ static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime
 	    digits(p + 13, 2, &ss) || !valid_clock(hh, mm, ss))
 		return -1;
 	secs = hh * 3600L + mm * 60L + ss;
-	pftime_civil_from_days((long)(c->ref / 86400), &ry, &rm, &rd);
+	civil_from_days((long)(c->ref / 86400), &ry, &rm, &rd);
 	best_y = ry;
 	if (c->ref_from_line) {
 		/* The year that puts the line nearest the newest line seen. */
 		long best_d = -1;
 
 		for (y = ry - 1; y <= ry + 1; y++) {
-			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
+			long t = civil_to_days(y, mon, day) * 86400L + secs;
 			long dist = t > (long)c->ref ? t - (long)c->ref : (long)c->ref - t;
 
 			if (day > days_in_month(y, mon))
@@ -210,7 +186,7 @@ static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime
 		/* The latest year in which the line is not after the reference. */
 		best_y = -1;
 		for (y = ry + 1; y >= ry - 1; y--) {
-			long t = pftime_days_from_civil(y, mon, day) * 86400L + secs;
+			long t = civil_to_days(y, mon, day) * 86400L + secs;
 
 			if (day > days_in_month(y, mon))
 				continue;
@@ -222,8 +198,7 @@ static int parse_bsd(struct pfclock *c, const char *p, size_t len, struct pftime
 			return -1;
 	}
 	out->utc_offset = pfclock_zone_offset(c, best_y, mon, day, hh);
-	out->sec = (time_t)(pftime_days_from_civil(best_y, mon, day) * 86400L + secs -
-			    out->utc_offset);
+	out->sec = (time_t)(civil_to_days(best_y, mon, day) * 86400L + secs - out->utc_offset);
 	out->usec = 0;
 	out->has_frac = 0;
 	return 15;
@@ -270,8 +245,8 @@ static int parse_rfc3339(struct pfclock *c, const char *p, size_t len, struct pf
 	} else {
 		out->utc_offset = pfclock_zone_offset(c, y, mon, day, hh);
 	}
-	out->sec = (time_t)(pftime_days_from_civil(y, mon, day) * 86400L + hh * 3600L + mm * 60L +
-			    ss - out->utc_offset);
+	out->sec = (time_t)(civil_to_days(y, mon, day) * 86400L + hh * 3600L + mm * 60L + ss -
+			    out->utc_offset);
 	return (int)i;
 }
 
@@ -299,8 +274,7 @@ int pfclock_parse(struct pfclock *c, const char *p, size_t len, struct pftime *o
 	 */
 	long local = (long)out->sec + out->utc_offset / 60 * 60;
 
-	if (local < pftime_days_from_civil(0, 1, 1) * 86400L ||
-	    local >= pftime_days_from_civil(10000, 1, 1) * 86400L)
+	if (local < civil_to_days(0, 1, 1) * 86400L || local >= civil_to_days(10000, 1, 1) * 86400L)
 		return -1;
 	if (!c->ref_from_line || out->sec > c->ref) {
 		c->ref = out->sec;
@@ -351,7 +325,7 @@ size_t pftime_format(const struct pftime *t, char *buf, size_t size)
 	char frac[16] = "";
 	int n;
 
-	pftime_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	/* The common case without snprintf: years 1000-9999, a fraction in range. */
 	if (size >= 33 && y >= 1000 && y <= 9999 && off / 3600 < 100 &&
 	    (!t->has_frac || (t->usec >= 0 && t->usec <= 999999))) {

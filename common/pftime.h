@@ -49,8 +49,4 @@ void pftime_now(struct pftime *t);
 /* RFC 3339 with offset, e.g. 2026-11-25T16:41:14.502123+01:00; returns length. */
 size_t pftime_format(const struct pftime *t, char *buf, size_t size);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-long pftime_days_from_civil(long y, int m, int d);
-void pftime_civil_from_days(long z, long *y, int *m, int *d);
-
 #endif

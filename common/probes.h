@@ -13,7 +13,7 @@
 #define PW_PROBES_H
 
 #include "classify.h"
-#include "pflog.h"
+#include "pflog_event.h"
 
 #include <stddef.h>
 #include <time.h>

@@ -5,11 +5,11 @@
  * starts at each) and, for times past the table or for a bare TZ string,
  * one POSIX rule: a standard offset and optionally a daylight offset with
  * the dates and times it starts and ends.  Lookups are a binary search or
- * a little date arithmetic (pftime's civil-date functions); nothing global
+ * a little date arithmetic (civil.h); nothing global
  * is read or written after loading.
  */
 #include "tzone.h"
-#include "pftime.h"
+#include "civil.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -157,13 +157,13 @@ static int tz_leap(long y)
 static long tz_rule_day(const struct tz_date *d, long y)
 {
 	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long jan1 = pftime_days_from_civil(y, 1, 1);
+	long jan1 = civil_to_days(y, 1, 1);
 
 	if (d->kind == 'J')
 		return jan1 + d->n - 1 + (tz_leap(y) && d->n >= 60);
 	if (d->kind == 'n')
 		return jan1 + d->n;
-	long first = pftime_days_from_civil(y, d->m, 1);
+	long first = civil_to_days(y, d->m, 1);
 	int days = dim[d->m - 1] + (d->m == 2 && tz_leap(y));
 	/* 1970-01-01 was a Thursday (4); the first weekday d of the month: */
 	long wd = ((first % 7) + 7 + 4) % 7;
@@ -182,8 +182,8 @@ static int tz_rule_offset(const struct tz_rule *r, int64_t t)
 
 	if (!r->has_dst)
 		return r->std_off;
-	pftime_civil_from_days((long)(local >= 0 ? local / 86400 : -((-local + 86399) / 86400)), &y,
-			       &m, &dd);
+	civil_from_days((long)(local >= 0 ? local / 86400 : -((-local + 86399) / 86400)), &y, &m,
+			&dd);
 	start = (int64_t)tz_rule_day(&r->start, y) * 86400 + r->start.time - r->std_off;
 	end = (int64_t)tz_rule_day(&r->end, y) * 86400 + r->end.time - r->dst_off;
 	if (start < end)

@@ -3,6 +3,7 @@
  * against the C library, and pftime's clocks leaving TZ alone (issue 11,
  * defect 11).
  */
+#include "civil.h"
 #include "testutil.h"
 
 #include "pftime.h"
@@ -76,8 +77,8 @@ static void test_against_libc(void **state)
 static void test_local_times(void **state)
 {
 	struct tzone *z = tzone_load("Europe/Berlin");
-	int64_t day = (int64_t)pftime_days_from_civil(2026, 3, 29) * 86400;
-	int64_t fall = (int64_t)pftime_days_from_civil(2026, 10, 25) * 86400;
+	int64_t day = (int64_t)civil_to_days(2026, 3, 29) * 86400;
+	int64_t fall = (int64_t)civil_to_days(2026, 10, 25) * 86400;
 
 	(void)state;
 	if (z == NULL)
