@@ -325,7 +325,8 @@ static size_t follower_drain_old(struct follower *f, follow_line_fn fn, follow_o
 	if (f->old_fd < 0)
 		return 0;
 	n = follower_drain(f, f->old_lr, fn, ofn, ctx);
-	if (n)
+	/* now (a second rotation): read to its end and close it all the same. */
+	if (n && !now)
 		clock_gettime(CLOCK_MONOTONIC, &f->old_seen);
 	else if (now || ms_since(&f->old_seen) >= FOLLOW_LINGER_MS) {
 		n += follower_finish(f, f->old_lr, fn, ofn, ctx);

@@ -374,8 +374,9 @@ static void on_overlong(void *ctx)
 static void journal_thread(struct runtime *rt)
 {
 	char err[600], cursor[JOURNAL_CURSOR_MAX];
-	const char *src = config_str(rt->cf, CF_LOG_SOURCE),
-		   *state = config_str(rt->cf, CF_STATE_FILE);
+	/* Copies: a reload (SIGUSR1) frees rt->cf; neither setting reloads. */
+	char *src = xstrdup(config_str(rt->cf, CF_LOG_SOURCE)),
+	     *state = xstrdup(config_str(rt->cf, CF_STATE_FILE));
 	struct journal *j;
 	int warned = 0;
 
@@ -384,8 +385,11 @@ static void journal_thread(struct runtime *rt)
 			msg_warn("%s; trying again every 5 s", err);
 		struct pollfd p = { rt->stop_pipe[0], POLLIN, 0 };
 
-		if (poll(&p, 1, 5000) > 0)
+		if (poll(&p, 1, 5000) > 0) {
+			free(src);
+			free(state);
 			return;
+		}
 	}
 	if (journal_seek(j, journal_cursor_load(state, cursor, sizeof(cursor)) == 0 ? cursor : NULL,
 			 0, err, sizeof(err)) < 0)
@@ -404,6 +408,8 @@ static void journal_thread(struct runtime *rt)
 			break;
 	}
 	journal_close(j);
+	free(src);
+	free(state);
 }
 
 static void *log_thread(void *arg)

@@ -8,6 +8,7 @@
 
 #include "follow.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -138,6 +139,51 @@ static void test_rename_writes_after_the_switch(void **state)
 	follower_read(f, on_line, NULL, &g);
 	assert_string_equal(g.text, "a|b-new|c-late|d-new|");
 	follower_free(f);
+}
+
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * A second rotation while the first renamed log is still written: the
+ * first is read to its end and closed, not left open behind the second.
+ */
+static void test_second_rotation_within_the_linger(void **state)
+{
+	struct got g = { .len = 0 };
+	struct follower *f;
+	char rotated2[140];
+	int fds = open_fds();
+
+	(void)state;
+	snprintf(rotated2, sizeof(rotated2), "%s.2", logp);
+	f = follow_empty_log();
+	append(logp, "a\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_int_equal(rename(logp, rotated), 0);
+	append(logp, "b\n");
+	follower_read(f, on_line, NULL, &g);
+	append(rotated, "c-late\n");
+	assert_int_equal(rename(logp, rotated2), 0);
+	append(logp, "d\n");
+	follower_read(f, on_line, NULL, &g);
+	append(rotated2, "e-late\n");
+	follower_read(f, on_line, NULL, &g);
+	assert_string_equal(g.text, "a|b|c-late|d|e-late|");
+	follower_free(f);
+	assert_int_equal(open_fds(), fds);
+	unlink(rotated2);
 }
 
 /* copytruncate copied lines not read yet: they are taken from the copy. */
@@ -427,6 +473,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rename_rotation_with_late_writes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_rotation_within_the_linger, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rename_writes_after_the_switch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_copytruncate_rest_from_the_copy, setup,
